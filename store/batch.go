@@ -1,0 +1,98 @@
+package store
+
+import (
+	"encoding/binary"
+	"slices"
+)
+
+// batch holds parsed events with every string interned locally, in input
+// order, ready to be written in one transaction.
+type batch struct {
+	users   []string
+	userIdx map[string]uint32
+	names   []string
+	nameIdx map[string]uint32
+	keys    []string
+	keyIdx  map[string]uint32
+	values  [][]string          // by local key
+	valIdx  []map[string]uint32 // by local key
+	sets    [][]pair            // local property sets, pairs sorted by key
+	setIdx  map[string]uint32
+
+	user []uint32
+	ts   []int64
+	name []uint32
+	set  []uint32
+
+	minTS, maxTS int64
+
+	scratch  []pair
+	keyBytes []byte
+}
+
+type pair struct{ key, val uint32 }
+
+func newBatch() *batch {
+	return &batch{
+		userIdx: map[string]uint32{},
+		nameIdx: map[string]uint32{},
+		keyIdx:  map[string]uint32{},
+		setIdx:  map[string]uint32{},
+	}
+}
+
+func (b *batch) len() int { return len(b.ts) }
+
+func intern(m map[string]uint32, list *[]string, s string) uint32 {
+	if i, ok := m[s]; ok {
+		return i
+	}
+	i := uint32(len(*list))
+	*list = append(*list, s)
+	m[s] = i
+	return i
+}
+
+// add appends one record. Empty property values are absent values.
+// The record is copied; the caller may reuse it.
+func (b *batch) add(r *Record) {
+	if b.len() == 0 || r.Time < b.minTS {
+		b.minTS = r.Time
+	}
+	if b.len() == 0 || r.Time > b.maxTS {
+		b.maxTS = r.Time
+	}
+	b.user = append(b.user, intern(b.userIdx, &b.users, r.User))
+	b.name = append(b.name, intern(b.nameIdx, &b.names, r.Event))
+	b.ts = append(b.ts, r.Time)
+
+	ps := b.scratch[:0]
+	for _, p := range r.Props {
+		if p.Value == "" {
+			continue
+		}
+		k := intern(b.keyIdx, &b.keys, p.Key)
+		for int(k) >= len(b.values) {
+			b.values = append(b.values, nil)
+			b.valIdx = append(b.valIdx, map[string]uint32{})
+		}
+		ps = append(ps, pair{k, intern(b.valIdx[k], &b.values[k], p.Value)})
+	}
+	slices.SortStableFunc(ps, func(x, y pair) int { return int(x.key) - int(y.key) })
+	// A key given twice keeps its first value.
+	ps = slices.CompactFunc(ps, func(x, y pair) bool { return x.key == y.key })
+	b.scratch = ps
+	kb := b.keyBytes[:0]
+	for _, p := range ps {
+		kb = binary.AppendUvarint(kb, uint64(p.key))
+		kb = binary.AppendUvarint(kb, uint64(p.val))
+	}
+	b.keyBytes = kb
+	id, ok := b.setIdx[string(kb)]
+	if !ok {
+		id = uint32(len(b.sets))
+		b.sets = append(b.sets, slices.Clone(ps))
+		b.setIdx[string(kb)] = id
+	}
+	b.set = append(b.set, id)
+}

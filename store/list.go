@@ -1,0 +1,188 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"microfunnel/funnel"
+)
+
+// EventCounts lists the dataset's event names with their event and user
+// counts, most users first. It reads the in-memory columns, not SQL rows.
+func (s *Store) EventCounts(ctx context.Context, dataset string) ([]EventCount, error) {
+	ev, err := s.Load(ctx, dataset)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]EventCount, len(ev.Names))
+	seen := make([]int, len(ev.Names)) // last user (+1) counted per name
+	for i, n := range ev.Names {
+		out[i].Name = n
+	}
+	for u := 0; u < ev.NumUsers(); u++ {
+		for i := ev.UserStart[u]; i < ev.UserStart[u+1]; i++ {
+			n := ev.Name[i]
+			out[n].Events++
+			if seen[n] != u+1 {
+				seen[n] = u + 1
+				out[n].Users++
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Users != out[j].Users {
+			return out[i].Users > out[j].Users
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out, nil
+}
+
+// Props lists the dataset's property keys with their number of distinct values.
+func (s *Store) Props(ctx context.Context, dataset string) ([]PropInfo, error) {
+	ev, err := s.Load(ctx, dataset)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]PropInfo, 0, len(ev.Props))
+	for k, p := range ev.Props {
+		out = append(out, PropInfo{Key: k, Distinct: int64(len(p.Values) - 1)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out, nil
+}
+
+// PropValues lists the top values of one property key by users, then
+// events (limit <= 0 lists all).
+func (s *Store) PropValues(ctx context.Context, dataset, key string, limit int) ([]ValueCount, error) {
+	ev, err := s.Load(ctx, dataset)
+	if err != nil {
+		return nil, err
+	}
+	p := ev.Props[key]
+	if p == nil {
+		keys := make([]string, 0, len(ev.Props))
+		for k := range ev.Props {
+			keys = append(keys, k)
+		}
+		return nil, fmt.Errorf("property %q: %w in dataset %s (have: %s)", key, ErrNotFound, dataset, joinNames(keys))
+	}
+	out := make([]ValueCount, len(p.Values))
+	seen := make([]int, len(p.Values))
+	for i, v := range p.Values {
+		out[i].Value = v
+	}
+	for u := 0; u < ev.NumUsers(); u++ {
+		for i := ev.UserStart[u]; i < ev.UserStart[u+1]; i++ {
+			v := p.OfSet[ev.Set[i]]
+			out[v].Events++
+			if seen[v] != u+1 {
+				seen[v] = u + 1
+				out[v].Users++
+			}
+		}
+	}
+	// Index 0 is "no value": show it only when some events lack the key.
+	if out[0].Events == 0 {
+		out = out[1:]
+	} else {
+		out[0].Value = "(none)"
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Users != out[j].Users {
+			return out[i].Users > out[j].Users
+		}
+		if out[i].Events != out[j].Events {
+			return out[i].Events > out[j].Events
+		}
+		return out[i].Value < out[j].Value
+	})
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
+func (s *Store) datasetID(ctx context.Context, q queryer, name string) (int64, error) {
+	var id int64
+	err := q.QueryRowContext(ctx, `SELECT id FROM datasets WHERE name = ?`, name).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, s.notFound(ctx, name)
+	}
+	return id, translate(err)
+}
+
+// SaveFunnel saves (or overwrites) a funnel under a name for a dataset.
+func (s *Store) SaveFunnel(ctx context.Context, dataset, name string, def funnel.Definition) error {
+	if name == "" {
+		return errors.New("save funnel: empty name")
+	}
+	def.Name = name
+	b, err := json.Marshal(def)
+	if err != nil {
+		return fmt.Errorf("save funnel %s: %w", name, err)
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		id, err := s.datasetID(ctx, tx, dataset)
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO funnels (dataset_id, name, definition, saved_ms) VALUES (?, ?, ?, ?)
+			ON CONFLICT (dataset_id, name) DO UPDATE SET definition = excluded.definition, saved_ms = excluded.saved_ms`,
+			id, name, string(b), s.Now().UnixMilli())
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("save funnel %s: %w", name, err)
+	}
+	return nil
+}
+
+// Funnels lists the dataset's saved funnels, most recently saved first.
+func (s *Store) Funnels(ctx context.Context, dataset string) ([]SavedFunnel, error) {
+	id, err := s.datasetID(ctx, s.db, dataset)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT name, definition, saved_ms FROM funnels WHERE dataset_id = ? ORDER BY saved_ms DESC, name`, id)
+	if err != nil {
+		return nil, fmt.Errorf("list funnels: %w", translate(err))
+	}
+	defer rows.Close()
+	var out []SavedFunnel
+	for rows.Next() {
+		var f SavedFunnel
+		var def string
+		var ms int64
+		if err := rows.Scan(&f.Name, &def, &ms); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(def), &f.Definition); err != nil {
+			return nil, fmt.Errorf("saved funnel %s: %w", f.Name, err)
+		}
+		f.Dataset, f.Saved = dataset, time.UnixMilli(ms).UTC()
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// DeleteFunnel removes a saved funnel.
+func (s *Store) DeleteFunnel(ctx context.Context, dataset, name string) error {
+	id, err := s.datasetID(ctx, s.db, dataset)
+	if err != nil {
+		return err
+	}
+	res, err := s.db.ExecContext(ctx, `DELETE FROM funnels WHERE dataset_id = ? AND name = ?`, id, name)
+	if err != nil {
+		return fmt.Errorf("delete funnel %s: %w", name, translate(err))
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("funnel %q: %w", name, ErrNotFound)
+	}
+	return nil
+}

@@ -1,0 +1,106 @@
+-- Datasets, with counters kept up to date by every write so listing them
+-- never scans events.
+CREATE TABLE datasets (
+	id         INTEGER PRIMARY KEY,
+	name       TEXT NOT NULL UNIQUE,
+	created_ms INTEGER NOT NULL,
+	version    INTEGER NOT NULL DEFAULT 0,
+	events     INTEGER NOT NULL DEFAULT 0,
+	users      INTEGER NOT NULL DEFAULT 0,
+	first_ms   INTEGER,
+	last_ms    INTEGER
+);
+
+-- Interned users and event names, per dataset. Ids only grow, so a dense
+-- index by id order is stable across appends (the packs rely on it).
+CREATE TABLE users (
+	id         INTEGER PRIMARY KEY,
+	dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+	name       TEXT NOT NULL,
+	UNIQUE (dataset_id, name)
+);
+
+CREATE TABLE event_names (
+	id         INTEGER PRIMARY KEY,
+	dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+	name       TEXT NOT NULL,
+	UNIQUE (dataset_id, name)
+);
+
+-- Property keys and values are shared by all datasets.
+CREATE TABLE prop_keys (
+	id   INTEGER PRIMARY KEY,
+	name TEXT NOT NULL UNIQUE
+);
+
+CREATE TABLE prop_values (
+	id     INTEGER PRIMARY KEY,
+	key_id INTEGER NOT NULL REFERENCES prop_keys(id),
+	value  TEXT NOT NULL,
+	UNIQUE (key_id, value)
+);
+
+-- An event's properties are one interned property set: real exports repeat
+-- a few combinations of device, country, source... millions of times, so
+-- events stay five integers wide and reading one key for a breakdown reads
+-- only the (small) set table.
+CREATE TABLE prop_sets (
+	id         INTEGER PRIMARY KEY,
+	dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE
+);
+CREATE INDEX prop_sets_dataset ON prop_sets(dataset_id);
+
+CREATE TABLE prop_set_values (
+	set_id   INTEGER NOT NULL REFERENCES prop_sets(id) ON DELETE CASCADE,
+	key_id   INTEGER NOT NULL REFERENCES prop_keys(id),
+	value_id INTEGER NOT NULL REFERENCES prop_values(id),
+	PRIMARY KEY (set_id, key_id)
+) WITHOUT ROWID;
+CREATE INDEX prop_set_values_key ON prop_set_values(key_id, value_id);
+
+-- The events. No foreign keys here: checking one per row would halve import
+-- speed, and every writer resolves the ids in the same transaction.
+CREATE TABLE events (
+	dataset_id INTEGER NOT NULL,
+	user_id    INTEGER NOT NULL,
+	ts         INTEGER NOT NULL,
+	event_id   INTEGER NOT NULL,
+	set_id     INTEGER NOT NULL
+);
+CREATE INDEX events_dataset ON events(dataset_id);
+
+-- The import ledger: content hashes already imported into a dataset.
+CREATE TABLE imports (
+	dataset_id  INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+	hash        TEXT NOT NULL,
+	source      TEXT NOT NULL,
+	events      INTEGER NOT NULL,
+	rejected    INTEGER NOT NULL,
+	imported_ms INTEGER NOT NULL,
+	PRIMARY KEY (dataset_id, hash)
+);
+
+-- The packed columnar copy of each dataset's events (sorted by user, then
+-- time), rewritten by every write in the same transaction; version must
+-- equal datasets.version or the copy is stale and is rebuilt from events.
+CREATE TABLE packs (
+	dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+	part       TEXT NOT NULL,
+	seq        INTEGER NOT NULL,
+	version    INTEGER NOT NULL,
+	data       BLOB NOT NULL,
+	PRIMARY KEY (dataset_id, part, seq)
+);
+
+CREATE TABLE funnels (
+	dataset_id INTEGER NOT NULL REFERENCES datasets(id) ON DELETE CASCADE,
+	name       TEXT NOT NULL,
+	definition TEXT NOT NULL,
+	saved_ms   INTEGER NOT NULL,
+	PRIMARY KEY (dataset_id, name)
+);
+
+CREATE TABLE settings (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+);
