@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // MaxLineBytes is the longest input line accepted: anything longer is not
@@ -98,24 +99,30 @@ func (s *Store) Import(ctx context.Context, dataset, source string, r io.Reader,
 	if err != nil {
 		return InsertStats{}, err
 	}
-	if err := p.run(); err != nil {
-		return InsertStats{}, err
-	}
-	if p.bad.Count > 0 && !o.SkipBad {
-		return InsertStats{}, &p.bad
-	}
-	if p.b.len() == 0 {
-		reason := "no rows to import"
-		if p.bad.Count > 0 {
-			reason = fmt.Sprintf("all %d rows are bad", p.bad.Count)
+	st, err := s.write(ctx, dataset, false, func(b *batch, flush func() error) (WriteOptions, error) {
+		p.b, p.flush = b, flush
+		if err := p.run(); err != nil {
+			return WriteOptions{}, err
 		}
-		return InsertStats{}, &BadInputError{Source: source, Reason: reason}
-	}
-	st, err := s.commit(ctx, dataset, p.b, WriteOptions{
-		Force: o.Force, Hash: hex.EncodeToString(p.hash.Sum(nil)), Source: source, Rejected: int64(p.bad.Count),
+		dbg("parsed")
+		if p.bad.Count > 0 && !o.SkipBad {
+			return WriteOptions{}, &p.bad
+		}
+		if b.len() == 0 {
+			reason := "no rows to import"
+			if p.bad.Count > 0 {
+				reason = fmt.Sprintf("all %d rows are bad", p.bad.Count)
+			}
+			return WriteOptions{}, &BadInputError{Source: source, Reason: reason}
+		}
+		return WriteOptions{Force: o.Force, Hash: hex.EncodeToString(p.hash.Sum(nil)), Source: source, Rejected: int64(p.bad.Count)}, nil
 	})
 	st.Duration = time.Since(start)
 	if err != nil {
+		var bad *BadInputError
+		if errors.As(err, &bad) {
+			return st, err
+		}
 		return st, fmt.Errorf("import %s: %w", source, err)
 	}
 	return st, nil
@@ -131,6 +138,21 @@ type parser struct {
 	bad    BadInputError
 	rec    Record
 	line   int
+	multi  []byte // a record spanning lines
+	// flush hands the rows parsed so far to the writer; nil in tests that
+	// only parse.
+	flush   func() error
+	flushed int
+}
+
+// rowDone flushes every chunkRows rows, unless a bad row already dooms the
+// file (then parsing goes on only to count and report bad rows).
+func (p *parser) rowDone() error {
+	if p.flush == nil || p.b.len()-p.flushed < chunkRows || (p.bad.Count > 0 && !p.o.SkipBad) {
+		return nil
+	}
+	p.flushed = p.b.len()
+	return p.flush()
 }
 
 type countingReader struct {
@@ -172,7 +194,7 @@ func newParser(source string, r io.Reader, o ImportOptions) (*parser, error) {
 	if len(bytes.TrimSpace(head)) == 0 {
 		return nil, &BadInputError{Source: source, Reason: "the file is empty"}
 	}
-	if bytes.IndexByte(head, 0) >= 0 || !utf8.Valid(trimPartialRune(head)) && looksBinary(head) {
+	if looksBinary(head) {
 		return nil, &BadInputError{Source: source, Reason: "this looks like a binary file, not CSV or NDJSON"}
 	}
 	first := bytes.TrimLeft(head, " \t\r\n")
@@ -200,23 +222,19 @@ func newParser(source string, r io.Reader, o ImportOptions) (*parser, error) {
 	return p, nil
 }
 
-// trimPartialRune drops a rune cut in half at the end of a peeked buffer.
-func trimPartialRune(b []byte) []byte {
-	for i := 0; i < 3 && len(b) > 0 && !utf8.FullRune(b[max(0, len(b)-4):]); i++ {
-		b = b[:len(b)-1]
-	}
-	return b
-}
-
-// looksBinary: many control bytes that text never has.
+// looksBinary: a NUL byte, or many control bytes, which text never has.
+// (Invalid UTF-8 alone is a bad row, reported with its line.)
 func looksBinary(b []byte) bool {
 	ctl := 0
 	for _, c := range b {
+		if c == 0 {
+			return true
+		}
 		if c < 0x20 && c != '\n' && c != '\r' && c != '\t' {
 			ctl++
 		}
 	}
-	return ctl*20 > len(b) || !utf8.Valid(trimPartialRune(b))
+	return ctl*20 > len(b)
 }
 
 func (p *parser) reject(line int, reason, raw string) {
@@ -240,33 +258,6 @@ func (p *parser) run() error {
 		p.o.Progress(p.read.n)
 	}
 	return err
-}
-
-// lineLimiter fails a read once a line runs past MaxLineBytes, so that a
-// file without newlines cannot fill memory.
-type lineLimiter struct {
-	r   io.Reader
-	run int
-}
-
-var errLongLine = errors.New("line too long")
-
-func (l *lineLimiter) Read(b []byte) (int, error) {
-	n, err := l.r.Read(b)
-	chunk := b[:n]
-	for len(chunk) > 0 {
-		i := bytes.IndexByte(chunk, '\n')
-		if i < 0 {
-			l.run += len(chunk)
-			break
-		}
-		l.run = 0
-		chunk = chunk[i+1:]
-	}
-	if l.run > MaxLineBytes {
-		return n, errLongLine
-	}
-	return n, err
 }
 
 // column finds a column by the name given or, failing that, by the common
@@ -382,15 +373,15 @@ func (p *parser) row(cols, vals []string, r roles) string {
 	rec := &p.rec
 	rec.User = firstValue(vals, r.user)
 	if rec.User == "" {
-		return "missing user (" + colNames(cols, r.user, p.o.UserCol, UserColumns) + " empty)"
+		return missing("user", cols, r.user, p.o.UserCol, UserColumns)
 	}
 	rec.Event = firstValue(vals, r.event)
 	if rec.Event == "" {
-		return "missing event name (" + colNames(cols, r.event, p.o.EventCol, EventColumns) + " empty)"
+		return missing("event name", cols, r.event, p.o.EventCol, EventColumns)
 	}
 	ts := firstValue(vals, r.time)
 	if ts == "" {
-		return "missing time (" + colNames(cols, r.time, p.o.TimeCol, TimeColumns) + " empty)"
+		return missing("time", cols, r.time, p.o.TimeCol, TimeColumns)
 	}
 	t, err := ParseTime(ts)
 	if err != nil {
@@ -410,41 +401,116 @@ func (p *parser) row(cols, vals []string, r roles) string {
 	return ""
 }
 
-func colNames(cols []string, idx []int, given string, cands []string) string {
+// missing says which column a row lacks a value in.
+func missing(what string, cols []string, idx []int, given string, cands []string) string {
 	if len(idx) == 0 {
 		if given != "" {
-			return given
+			return fmt.Sprintf("missing %s (no column %s)", what, given)
 		}
-		return "none of " + strings.Join(cands, ", ")
+		return fmt.Sprintf("missing %s (no column named %s)", what, strings.Join(cands, ", "))
 	}
 	names := make([]string, len(idx))
 	for i, j := range idx {
 		names[i] = cols[j]
 	}
-	return strings.Join(names, ", ")
+	return fmt.Sprintf("missing %s (%s empty)", what, strings.Join(names, ", "))
+}
+
+var errLongLine = errors.New("line too long")
+
+// readRecord reads one CSV record: a line, or several when a quoted field
+// holds newlines. The bytes are valid until the next read.
+func (p *parser) readRecord() (rec []byte, start int, err error) {
+	line, err := p.readLine()
+	if err != nil {
+		if errors.Is(err, errLongLine) {
+			p.line++
+		}
+		return nil, p.line, err
+	}
+	p.line++
+	start = p.line
+	if bytes.Count(line, []byte{'"'})%2 == 0 {
+		return trimEOL(line), start, nil
+	}
+	p.multi = append(p.multi[:0], line...)
+	for bytes.Count(p.multi, []byte{'"'})%2 == 1 {
+		line, err := p.readLine()
+		if err == io.EOF {
+			break // an unclosed quote: the record's parse says so
+		}
+		if err != nil {
+			return nil, start, err
+		}
+		p.line++
+		if len(p.multi)+len(line) > MaxLineBytes {
+			return nil, start, errLongLine
+		}
+		p.multi = append(p.multi, line...)
+	}
+	return trimEOL(p.multi), start, nil
+}
+
+func trimEOL(b []byte) []byte {
+	b = bytes.TrimSuffix(b, []byte{'\n'})
+	return bytes.TrimSuffix(b, []byte{'\r'})
+}
+
+// splitCSV splits a record into fields. The common record, without quotes,
+// is split in place: its fields alias rec, so they are valid only until the
+// next read (intern clones what it keeps). A quoted record goes through
+// encoding/csv.
+func splitCSV(rec []byte, comma byte, fields []string) ([]string, error) {
+	fields = fields[:0]
+	if bytes.IndexByte(rec, '"') < 0 {
+		for {
+			i := bytes.IndexByte(rec, comma)
+			if i < 0 {
+				return append(fields, unsafeString(rec)), nil
+			}
+			fields = append(fields, unsafeString(rec[:i]))
+			rec = rec[i+1:]
+		}
+	}
+	cr := csv.NewReader(bytes.NewReader(rec))
+	cr.Comma = rune(comma)
+	cr.FieldsPerRecord = -1
+	out, err := cr.Read()
+	if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return nil, err
+	}
+	return out, nil
+}
+
+func unsafeString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 func (p *parser) csv() error {
-	lim := &lineLimiter{r: p.in}
-	br := bufio.NewReaderSize(lim, 1<<16)
-	if bom, _ := br.Peek(3); bytes.Equal(bom, []byte("\xef\xbb\xbf")) {
-		br.Discard(3)
-	}
-	head, _ := br.Peek(4096)
-	cr := csv.NewReader(br)
-	cr.ReuseRecord = true
-	cr.Comma = sniffComma(head)
-	header, err := cr.Read()
+	rec, _, err := p.readRecord()
 	if errors.Is(err, errLongLine) {
 		return &BadInputError{Source: p.source, Reason: fmt.Sprintf("the header line is longer than %d bytes", MaxLineBytes)}
 	}
+	if err != nil && err != io.EOF {
+		return fmt.Errorf("read %s: %w", p.source, err)
+	}
+	rec = bytes.TrimPrefix(rec, []byte("\xef\xbb\xbf"))
+	comma := sniffComma(rec)
+	header, err := splitCSV(rec, comma, nil)
 	if err != nil {
 		return &BadInputError{Source: p.source, Reason: "cannot read the header line: " + err.Error()}
 	}
-	cols := append([]string(nil), header...)
+	cols := make([]string, len(header))
 	seen := map[string]bool{}
-	for i, c := range cols {
-		c = strings.TrimSpace(c)
+	for i, c := range header {
+		c = strings.Clone(strings.TrimSpace(c))
 		cols[i] = c
 		if !utf8.ValidString(c) {
 			return &BadInputError{Source: p.source, Reason: "the header line is not valid UTF-8"}
@@ -461,32 +527,38 @@ func (p *parser) csv() error {
 	if err != nil {
 		return &BadInputError{Source: p.source, Reason: err.Error()}
 	}
-	cr.FieldsPerRecord = len(cols)
 	rows := 0
+	var fields []string
 	for {
-		rec, err := cr.Read()
+		rec, line, err := p.readRecord()
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
-		rows++
+		if errors.Is(err, errLongLine) {
+			rows++
+			p.reject(line, fmt.Sprintf("line longer than %d bytes", MaxLineBytes), "")
+			continue
+		}
 		if err != nil {
-			var pe *csv.ParseError
-			switch {
-			case errors.Is(err, errLongLine):
-				return &BadInputError{Source: p.source, Reason: fmt.Sprintf("line %d is longer than %d bytes", line, MaxLineBytes)}
-			case errors.As(err, &pe) && errors.Is(pe.Err, csv.ErrFieldCount):
-				p.reject(pe.StartLine, fmt.Sprintf("wrong column count: %d, the header has %d", len(rec), len(cols)), joinCSV(rec, cr.Comma))
-				continue
-			case errors.As(err, &pe):
-				p.reject(pe.StartLine, "malformed CSV: "+pe.Err.Error(), joinCSV(rec, cr.Comma))
-				continue
-			default:
-				return fmt.Errorf("read %s: %w", p.source, err)
+			return fmt.Errorf("read %s: %w", p.source, err)
+		}
+		if len(rec) == 0 {
+			continue // a blank line
+		}
+		rows++
+		fields, err = splitCSV(rec, comma, fields)
+		switch {
+		case err != nil:
+			p.reject(line, "malformed CSV: "+err.Error(), string(rec))
+		case len(fields) != len(cols):
+			p.reject(line, fmt.Sprintf("wrong column count: %d, the header has %d", len(fields), len(cols)), string(rec))
+		default:
+			if why := p.row(cols, fields, r); why != "" {
+				p.reject(line, why, string(rec))
 			}
 		}
-		if why := p.row(cols, rec, r); why != "" {
-			p.reject(line, why, joinCSV(rec, cr.Comma))
+		if err := p.rowDone(); err != nil {
+			return err
 		}
 	}
 	if rows == 0 {
@@ -495,23 +567,11 @@ func (p *parser) csv() error {
 	return nil
 }
 
-func joinCSV(rec []string, comma rune) string {
-	var b bytes.Buffer
-	w := csv.NewWriter(&b)
-	w.Comma = comma
-	w.Write(rec)
-	w.Flush()
-	return strings.TrimRight(b.String(), "\r\n")
-}
-
 // sniffComma picks the delimiter the header line uses most: comma, tab or semicolon.
-func sniffComma(head []byte) rune {
-	if i := bytes.IndexByte(head, '\n'); i >= 0 {
-		head = head[:i]
-	}
-	best, n := ',', bytes.Count(head, []byte(","))
-	for _, c := range []rune{'\t', ';'} {
-		if k := bytes.Count(head, []byte(string(c))); k > n {
+func sniffComma(head []byte) byte {
+	best, n := byte(','), bytes.Count(head, []byte{','})
+	for _, c := range []byte{'\t', ';'} {
+		if k := bytes.Count(head, []byte{c}); k > n {
 			best, n = c, k
 		}
 	}
@@ -575,6 +635,9 @@ func (p *parser) ndjson() error {
 		if why := p.row(cols, vals, r); why != "" {
 			p.reject(p.line, why, string(trimmed))
 		}
+		if err := p.rowDone(); err != nil {
+			return err
+		}
 	}
 	if rows == 0 {
 		return &BadInputError{Source: p.source, Reason: "the file has no JSON lines"}
@@ -632,6 +695,9 @@ func (p *parser) readLine() ([]byte, error) {
 		}
 		if long != nil {
 			chunk = append(long, chunk...)
+			if len(chunk) > MaxLineBytes {
+				return nil, errLongLine
+			}
 		}
 		if err == io.EOF && len(chunk) > 0 {
 			return chunk, nil

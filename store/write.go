@@ -1,11 +1,13 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -49,22 +51,26 @@ func (s *Store) Insert(ctx context.Context, dataset string, fill func(add func(*
 // Write is Insert with options.
 func (s *Store) Write(ctx context.Context, dataset string, o WriteOptions, fill func(add func(*Record) error) error) (InsertStats, error) {
 	start := time.Now()
-	b := newBatch()
-	n := 0
-	err := fill(func(r *Record) error {
-		n++
-		if err := r.check(); err != nil {
-			return fmt.Errorf("record %d: %w", n, err)
-		}
-		b.add(r)
-		return nil
+	st, err := s.write(ctx, dataset, o.Replace, func(b *batch, flush func() error) (WriteOptions, error) {
+		n := 0
+		err := fill(func(r *Record) error {
+			n++
+			if err := r.check(); err != nil {
+				return fmt.Errorf("record %d: %w", n, err)
+			}
+			b.add(r)
+			if n%chunkRows == 0 {
+				return flush()
+			}
+			return nil
+		})
+		return o, err
 	})
-	if err != nil {
-		return InsertStats{}, fmt.Errorf("write %s: %w", dataset, err)
-	}
-	st, err := s.commit(ctx, dataset, b, o)
 	st.Duration = time.Since(start)
-	return st, err
+	if err != nil {
+		return st, fmt.Errorf("write %s: %w", dataset, err)
+	}
+	return st, nil
 }
 
 // check reports what makes a record unusable.
@@ -100,20 +106,116 @@ func ValidDatasetName(name string) error {
 // many rows, several times faster than a statement a row.
 const rowsPerInsert = 200
 
-func (s *Store) commit(ctx context.Context, dataset string, b *batch, o WriteOptions) (InsertStats, error) {
-	st := InsertStats{Dataset: dataset, Source: o.Source, Events: int64(b.len()), Users: int64(len(b.users)), Rejected: o.Rejected}
+// chunkRows rows are handed from the parser to the writer at a time.
+const chunkRows = 1 << 16
+
+// chunk is what a producer has added to the batch since the last chunk.
+// Its slices are never written again by the producer (the batch only
+// appends), so the writer may read them while the producer goes on.
+type chunk struct {
+	user, name, set []uint32
+	ts              []int64
+	users, names    []string
+	keys            []string
+	vals            []valAdd
+	sets            [][]pair
+}
+
+// snapshot cuts the next chunk off the batch.
+type cursor struct{ rows, users, names, keys, vals, sets int }
+
+func (b *batch) next(c *cursor) chunk {
+	ch := chunk{
+		user: b.user[c.rows:], name: b.name[c.rows:], set: b.set[c.rows:], ts: b.ts[c.rows:],
+		users: b.users[c.users:], names: b.names[c.names:], keys: b.keys[c.keys:],
+		vals: b.valLog[c.vals:], sets: b.sets[c.sets:],
+	}
+	*c = cursor{len(b.ts), len(b.users), len(b.names), len(b.keys), len(b.valLog), len(b.sets)}
+	return ch
+}
+
+var errStopped = errors.New("write stopped")
+
+// write runs produce, which fills a batch and calls flush now and then, in
+// its own goroutine while this one resolves and inserts what it has
+// produced so far: parsing and SQLite each get a core. Everything happens in
+// one transaction, committed only if produce and every write succeed, so a
+// failure or a killed process leaves the store as it was. produce returns
+// the final options (an import knows its content hash only at the end).
+func (s *Store) write(ctx context.Context, dataset string, replace bool, produce func(b *batch, flush func() error) (WriteOptions, error)) (InsertStats, error) {
+	st := InsertStats{Dataset: dataset}
 	if err := ValidDatasetName(dataset); err != nil {
 		return st, err
+	}
+	b := newBatch()
+	chunks := make(chan chunk, 4)
+	stop := make(chan struct{})
+	var o WriteOptions
+	var produceErr error
+	go func() {
+		defer close(chunks)
+		var cur cursor
+		flush := func() error {
+			select {
+			case chunks <- b.next(&cur):
+				return nil
+			case <-stop:
+				return errStopped
+			}
+		}
+		o, produceErr = produce(b, flush)
+		if produceErr == nil {
+			produceErr = flush()
+		}
+	}()
+	// However the writer ends, the producer must not block on a full channel.
+	drain := func() {
+		close(stop)
+		for range chunks {
+		}
 	}
 	var result *cols
 	var dsID, version int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var existed bool
 		var err error
-		dsID, version, existed, err = s.datasetForWrite(ctx, tx, dataset)
-		if err != nil {
+		if dsID, version, existed, err = s.datasetForWrite(ctx, tx, dataset); err != nil {
+			drain()
 			return err
 		}
+		if replace && existed {
+			if err := clearDataset(ctx, tx, dsID, false); err != nil {
+				drain()
+				return err
+			}
+			existed = false
+		}
+		// The packed copy is read before this write adds any row: its
+		// counts check against the tables as they are now.
+		var old *cols
+		if existed {
+			if old, err = readCols(ctx, tx, dsID, version); err != nil {
+				drain()
+				return err
+			}
+		}
+		w := &writer{ctx: ctx, tx: tx, ds: dsID}
+		if err := w.start(existed); err != nil {
+			drain()
+			return err
+		}
+		dbg("start")
+		for ch := range chunks {
+			if err := w.add(ch); err != nil {
+				drain()
+				return err
+			}
+		}
+		// The channel is closed: the producer is done with the batch.
+		if produceErr != nil {
+			return produceErr
+		}
+		st.Source, st.Events, st.Users, st.Rejected = o.Source, int64(b.len()), int64(len(b.users)), o.Rejected
 		if o.Hash != "" && !o.Force {
 			var src string
 			err := tx.QueryRowContext(ctx, `SELECT source FROM imports WHERE dataset_id = ? AND hash = ?`, dsID, o.Hash).Scan(&src)
@@ -124,41 +226,26 @@ func (s *Store) commit(ctx context.Context, dataset string, b *batch, o WriteOpt
 				return err
 			}
 		}
-		if o.Replace && existed {
-			if err := clearDataset(ctx, tx, dsID, false); err != nil {
-				return err
-			}
-		}
-		var old *cols
-		if existed && !o.Replace {
-			if old, err = readCols(ctx, tx, dsID, version); err != nil {
-				return err
-			}
-		}
-		w := writer{ctx: ctx, tx: tx, ds: dsID, b: b}
-		if err := w.resolve(); err != nil {
-			return err
-		}
-		if err := w.insertEvents(); err != nil {
-			return err
-		}
-		dense := make([]uint32, len(b.user))
+		dense := make([]uint32, b.len())
 		for i, u := range b.user {
 			dense[i] = w.userDense[u]
 		}
-		names := make([]uint32, len(b.name))
+		names := make([]uint32, b.len())
 		for i, e := range b.name {
 			names[i] = w.nameDense[e]
 		}
-		sets := make([]uint32, len(b.set))
+		sets := make([]uint32, b.len())
 		for i, e := range b.set {
 			sets[i] = w.setDense[e]
 		}
+		dbg("chunks done")
 		result = merge(old, w.totalUsers, dense, b.ts, names, sets)
+		dbg("merged")
 		version++
 		if err := writeCols(ctx, tx, dsID, version, result); err != nil {
 			return err
 		}
+		dbg("packed")
 		var first, last any
 		if len(result.ts) > 0 {
 			first, last = minMax(result.ts)
@@ -176,10 +263,12 @@ func (s *Store) commit(ctx context.Context, dataset string, b *batch, o WriteOpt
 		}
 		return nil
 	})
+	dbg("committed")
 	if err != nil {
-		return st, fmt.Errorf("write %s: %w", dataset, err)
+		return st, err
 	}
 	s.remember(ctx, dataset, dsID, version, result)
+	dbg("remembered")
 	return st, nil
 }
 
@@ -230,200 +319,150 @@ func clearDataset(ctx context.Context, tx *sql.Tx, id int64, all bool) error {
 	return nil
 }
 
-// writer resolves a batch's local ids to database ids and dense indices.
+// writer resolves each chunk's local ids to database ids and dense indices
+// and inserts its rows. Ids are assigned here, in the write transaction, so
+// dense order (id order) is known without reading ids back.
 type writer struct {
 	ctx context.Context
 	tx  *sql.Tx
 	ds  int64
-	b   *batch
 
-	userID, nameID, setID          []int64
-	userDense, nameDense, setDense []uint32
-	totalUsers                     int
+	users, names dict
+	totalUsers   int
+
+	knownKeys map[string]int64 // every property key in the database
+	nextKey   int64
+	nextValue int64
+	keyID     []int64            // by local key
+	knownVals []map[string]int64 // by local key: the key's values in the database
+	valID     [][]int64          // by local key, local value
+
+	knownSets map[string]int // canonical set -> dense index
+	setIDs    []int64        // by dense index
+	nextSet   int64
+	setID     []int64  // by local set
+	setDense  []uint32 // by local set
+
+	userDense, nameDense []uint32
+	events               *sql.Stmt
+	args                 []any
+	kb                   []byte
 }
 
-func (w *writer) resolve() error {
+// dict interns one per-dataset table of names (users, event_names).
+type dict struct {
+	table string
+	known map[string]int // name -> dense index
+	ids   []int64        // by dense index
+	next  int64
+	id    []int64 // by local index
+}
+
+func (w *writer) loadDict(d *dict, table string, existed bool) error {
+	d.table, d.known = table, map[string]int{}
+	if existed {
+		rows, err := w.tx.QueryContext(w.ctx, `SELECT id, name FROM `+table+` WHERE dataset_id = ? ORDER BY id`, w.ds)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var name string
+			if err := rows.Scan(&id, &name); err != nil {
+				return err
+			}
+			d.known[name] = len(d.ids)
+			d.ids = append(d.ids, id)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
 	var err error
-	if w.userID, w.userDense, w.totalUsers, err = w.internNames("users", w.b.users); err != nil {
+	d.next, err = w.maxID(table)
+	return err
+}
+
+// intern resolves new local names, inserting the ones the dataset lacks,
+// and appends their dense indices to dense.
+func (w *writer) intern(d *dict, names []string, dense *[]uint32) error {
+	var fresh []any
+	for _, n := range names {
+		if i, ok := d.known[n]; ok {
+			d.id = append(d.id, d.ids[i])
+			*dense = append(*dense, uint32(i))
+			continue
+		}
+		d.next++
+		d.known[n] = len(d.ids)
+		*dense = append(*dense, uint32(len(d.ids)))
+		d.ids = append(d.ids, d.next)
+		d.id = append(d.id, d.next)
+		fresh = append(fresh, d.next, w.ds, n)
+	}
+	return w.insertRows(`INSERT INTO `+d.table+` (id, dataset_id, name) VALUES `, 3, fresh)
+}
+
+// start loads what the dataset and the database already have.
+func (w *writer) start(existed bool) error {
+	if err := w.loadDict(&w.users, "users", existed); err != nil {
 		return fmt.Errorf("users: %w", err)
 	}
-	if w.nameID, w.nameDense, _, err = w.internNames("event_names", w.b.names); err != nil {
+	if err := w.loadDict(&w.names, "event_names", existed); err != nil {
 		return fmt.Errorf("event names: %w", err)
 	}
-	if err := w.resolveSets(); err != nil {
-		return fmt.Errorf("properties: %w", err)
-	}
-	return nil
-}
-
-// internNames finds or adds each name in a per-dataset table (users or
-// event_names) and returns its id and dense index, plus the table's size
-// for the dataset. Ids are assigned here, in this write transaction, so
-// that dense order (id order) is known without reading ids back.
-func (w *writer) internNames(table string, names []string) (ids []int64, dense []uint32, total int, err error) {
-	existing := map[string]int{}
-	var existingIDs []int64
-	rows, err := w.tx.QueryContext(w.ctx, `SELECT id, name FROM `+table+` WHERE dataset_id = ? ORDER BY id`, w.ds)
+	w.totalUsers = len(w.users.ids)
+	w.knownKeys = map[string]int64{}
+	rows, err := w.tx.QueryContext(w.ctx, `SELECT id, name FROM prop_keys`)
 	if err != nil {
-		return nil, nil, 0, err
+		return err
 	}
-	for rows.Next() {
-		var id int64
-		var name string
-		if err := rows.Scan(&id, &name); err != nil {
-			rows.Close()
-			return nil, nil, 0, err
+	if err := scanIDs(rows, w.knownKeys); err != nil {
+		return err
+	}
+	if w.nextKey, err = w.maxID("prop_keys"); err != nil {
+		return err
+	}
+	if w.nextValue, err = w.maxID("prop_values"); err != nil {
+		return err
+	}
+	if w.nextSet, err = w.maxID("prop_sets"); err != nil {
+		return err
+	}
+	w.knownSets = map[string]int{}
+	if existed {
+		if err := w.loadSets(); err != nil {
+			return err
 		}
-		existing[name] = len(existingIDs)
-		existingIDs = append(existingIDs, id)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, nil, 0, err
-	}
-	next, err := w.maxID(table)
-	if err != nil {
-		return nil, nil, 0, err
-	}
-	ids = make([]int64, len(names))
-	dense = make([]uint32, len(names))
-	total = len(existingIDs)
-	var fresh []any
-	for i, n := range names {
-		if d, ok := existing[n]; ok {
-			ids[i], dense[i] = existingIDs[d], uint32(d)
-			continue
-		}
-		next++
-		ids[i], dense[i] = next, uint32(total)
-		total++
-		fresh = append(fresh, next, w.ds, n)
-	}
-	return ids, dense, total, w.insertRows(`INSERT INTO `+table+` (id, dataset_id, name) VALUES `, 3, fresh)
+	w.events, err = w.tx.PrepareContext(w.ctx, eventsInsert+strings.TrimSuffix(strings.Repeat("(?,?,?,?,?),", rowsPerInsert), ","))
+	return err
 }
 
-func (w *writer) maxID(table string) (int64, error) {
-	var n int64
-	err := w.tx.QueryRowContext(w.ctx, `SELECT coalesce(max(id), 0) FROM `+table).Scan(&n)
-	return n, err
-}
+const eventsInsert = `INSERT INTO events (dataset_id, user_id, ts, event_id, set_id) VALUES `
 
-// insertRows inserts flat args, width per row, many rows per statement.
-func (w *writer) insertRows(prefix string, width int, args []any) error {
-	if len(args) == 0 {
-		return nil
-	}
-	one := "(" + strings.TrimSuffix(strings.Repeat("?,", width), ",") + ")"
-	var stmt *sql.Stmt
-	full := rowsPerInsert * width
-	for len(args) > 0 {
-		k := min(len(args), full)
-		chunk := args[:k]
-		args = args[k:]
-		if k == full {
-			if stmt == nil {
-				var err error
-				stmt, err = w.tx.PrepareContext(w.ctx, prefix+strings.TrimSuffix(strings.Repeat(one+",", rowsPerInsert), ","))
-				if err != nil {
-					return err
-				}
-				defer stmt.Close()
-			}
-			if _, err := stmt.ExecContext(w.ctx, chunk...); err != nil {
-				return err
-			}
-			continue
-		}
-		if _, err := w.tx.ExecContext(w.ctx, prefix+strings.TrimSuffix(strings.Repeat(one+",", k/width), ","), chunk...); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// resolveSets interns property keys and values (shared by all datasets) and
-// the batch's property sets (per dataset).
-func (w *writer) resolveSets() error {
-	b := w.b
-	keyID := make([]int64, len(b.keys))
-	valID := make([][]int64, len(b.keys))
-	if len(b.keys) > 0 {
-		known := map[string]int64{}
-		rows, err := w.tx.QueryContext(w.ctx, `SELECT id, name FROM prop_keys`)
-		if err != nil {
-			return err
-		}
-		if err := scanIDs(rows, known); err != nil {
-			return err
-		}
-		next, err := w.maxID("prop_keys")
-		if err != nil {
-			return err
-		}
-		var fresh []any
-		for i, k := range b.keys {
-			id, ok := known[k]
-			if !ok {
-				next++
-				id = next
-				fresh = append(fresh, id, k)
-			}
-			keyID[i] = id
-		}
-		if err := w.insertRows(`INSERT INTO prop_keys (id, name) VALUES `, 2, fresh); err != nil {
-			return err
-		}
-		next, err = w.maxID("prop_values")
-		if err != nil {
-			return err
-		}
-		fresh = fresh[:0]
-		for i := range b.keys {
-			known := map[string]int64{}
-			rows, err := w.tx.QueryContext(w.ctx, `SELECT id, value FROM prop_values WHERE key_id = ?`, keyID[i])
-			if err != nil {
-				return err
-			}
-			if err := scanIDs(rows, known); err != nil {
-				return err
-			}
-			valID[i] = make([]int64, len(b.values[i]))
-			for j, v := range b.values[i] {
-				id, ok := known[v]
-				if !ok {
-					next++
-					id = next
-					fresh = append(fresh, id, keyID[i], v)
-				}
-				valID[i][j] = id
-			}
-		}
-		if err := w.insertRows(`INSERT INTO prop_values (id, key_id, value) VALUES `, 3, fresh); err != nil {
-			return err
-		}
-	}
-
-	// Existing sets of the dataset, by canonical key over global ids.
-	existing := map[string]int{}
-	var existingIDs []int64
+// loadSets reads the dataset's property sets, keyed by their canonical form
+// over global key and value ids.
+func (w *writer) loadSets() error {
 	rows, err := w.tx.QueryContext(w.ctx, `SELECT s.id, v.key_id, v.value_id FROM prop_sets s
 		LEFT JOIN prop_set_values v ON v.set_id = s.id WHERE s.dataset_id = ? ORDER BY s.id, v.key_id`, w.ds)
 	if err != nil {
 		return err
 	}
+	defer rows.Close()
 	var cur int64 = -1
 	var kb []byte
 	flush := func() {
 		if cur >= 0 {
-			existing[string(kb)] = len(existingIDs)
-			existingIDs = append(existingIDs, cur)
+			w.knownSets[string(kb)] = len(w.setIDs)
+			w.setIDs = append(w.setIDs, cur)
 		}
 	}
 	for rows.Next() {
 		var id int64
 		var k, v sql.NullInt64
 		if err := rows.Scan(&id, &k, &v); err != nil {
-			rows.Close()
 			return err
 		}
 		if id != cur {
@@ -435,51 +474,139 @@ func (w *writer) resolveSets() error {
 			kb = binary.AppendUvarint(kb, uint64(v.Int64))
 		}
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
 	flush()
+	return nil
+}
 
-	next, err := w.maxID("prop_sets")
-	if err != nil {
+// add resolves and inserts one chunk.
+func (w *writer) add(ch chunk) error {
+	if err := w.intern(&w.users, ch.users, &w.userDense); err != nil {
+		return fmt.Errorf("users: %w", err)
+	}
+	w.totalUsers = len(w.users.ids)
+	if err := w.intern(&w.names, ch.names, &w.nameDense); err != nil {
+		return fmt.Errorf("event names: %w", err)
+	}
+	if err := w.addProps(ch); err != nil {
+		return fmt.Errorf("properties: %w", err)
+	}
+	args := w.args[:0]
+	full := rowsPerInsert * 5
+	for i := range ch.ts {
+		args = append(args, w.ds, w.users.id[ch.user[i]], ch.ts[i], w.names.id[ch.name[i]], w.setID[ch.set[i]])
+		if len(args) == full {
+			if _, err := w.events.ExecContext(w.ctx, args...); err != nil {
+				return err
+			}
+			args = args[:0]
+		}
+	}
+	w.args = args[:0]
+	return w.insertRows(eventsInsert, 5, args)
+}
+
+// addProps interns new keys and values (shared by all datasets) and new
+// property sets (per dataset).
+func (w *writer) addProps(ch chunk) error {
+	var fresh []any
+	for _, k := range ch.keys {
+		id, ok := w.knownKeys[k]
+		if !ok {
+			w.nextKey++
+			id = w.nextKey
+			w.knownKeys[k] = id
+			fresh = append(fresh, id, k)
+		}
+		w.keyID = append(w.keyID, id)
+		w.valID = append(w.valID, nil)
+		// The key's existing values, loaded once, when the key first shows.
+		known := map[string]int64{}
+		if ok {
+			rows, err := w.tx.QueryContext(w.ctx, `SELECT id, value FROM prop_values WHERE key_id = ?`, id)
+			if err != nil {
+				return err
+			}
+			if err := scanIDs(rows, known); err != nil {
+				return err
+			}
+		}
+		w.knownVals = append(w.knownVals, known)
+	}
+	if err := w.insertRows(`INSERT INTO prop_keys (id, name) VALUES `, 2, fresh); err != nil {
 		return err
 	}
-	w.setID = make([]int64, len(b.sets))
-	w.setDense = make([]uint32, len(b.sets))
-	total := len(existingIDs)
+	fresh = fresh[:0]
+	for _, v := range ch.vals {
+		id, ok := w.knownVals[v.key][v.value]
+		if !ok {
+			w.nextValue++
+			id = w.nextValue
+			w.knownVals[v.key][v.value] = id
+			fresh = append(fresh, id, w.keyID[v.key], v.value)
+		}
+		w.valID[v.key] = append(w.valID[v.key], id)
+	}
+	if err := w.insertRows(`INSERT INTO prop_values (id, key_id, value) VALUES `, 3, fresh); err != nil {
+		return err
+	}
 	var freshSets, freshVals []any
 	type gpair struct{ k, v int64 }
 	var gp []gpair
-	for i, ps := range b.sets {
+	for _, ps := range ch.sets {
 		gp = gp[:0]
 		for _, p := range ps {
-			gp = append(gp, gpair{keyID[p.key], valID[p.key][p.val]})
+			gp = append(gp, gpair{w.keyID[p.key], w.valID[p.key][p.val]})
 		}
-		slices.SortFunc(gp, func(x, y gpair) int { return int(x.k - y.k) })
-		kb = kb[:0]
+		slices.SortFunc(gp, func(x, y gpair) int { return cmp.Compare(x.k, y.k) })
+		kb := w.kb[:0]
 		for _, p := range gp {
 			kb = binary.AppendUvarint(kb, uint64(p.k))
 			kb = binary.AppendUvarint(kb, uint64(p.v))
 		}
-		if d, ok := existing[string(kb)]; ok {
-			w.setID[i], w.setDense[i] = existingIDs[d], uint32(d)
+		w.kb = kb
+		if d, ok := w.knownSets[string(kb)]; ok {
+			w.setID = append(w.setID, w.setIDs[d])
+			w.setDense = append(w.setDense, uint32(d))
 			continue
 		}
-		next++
-		w.setID[i], w.setDense[i] = next, uint32(total)
-		existing[string(kb)] = total
-		existingIDs = append(existingIDs, next)
-		total++
-		freshSets = append(freshSets, next, w.ds)
+		w.nextSet++
+		d := len(w.setIDs)
+		w.knownSets[string(kb)] = d
+		w.setIDs = append(w.setIDs, w.nextSet)
+		w.setID = append(w.setID, w.nextSet)
+		w.setDense = append(w.setDense, uint32(d))
+		freshSets = append(freshSets, w.nextSet, w.ds)
 		for _, p := range gp {
-			freshVals = append(freshVals, next, p.k, p.v)
+			freshVals = append(freshVals, w.nextSet, p.k, p.v)
 		}
 	}
 	if err := w.insertRows(`INSERT INTO prop_sets (id, dataset_id) VALUES `, 2, freshSets); err != nil {
 		return err
 	}
 	return w.insertRows(`INSERT INTO prop_set_values (set_id, key_id, value_id) VALUES `, 3, freshVals)
+}
+
+func (w *writer) maxID(table string) (int64, error) {
+	var n int64
+	err := w.tx.QueryRowContext(w.ctx, `SELECT coalesce(max(id), 0) FROM `+table).Scan(&n)
+	return n, err
+}
+
+// insertRows inserts flat args, width per row, many rows per statement.
+func (w *writer) insertRows(prefix string, width int, args []any) error {
+	one := "(" + strings.TrimSuffix(strings.Repeat("?,", width), ",") + ")"
+	for len(args) > 0 {
+		k := min(len(args), rowsPerInsert*width)
+		q := prefix + strings.TrimSuffix(strings.Repeat(one+",", k/width), ",")
+		if _, err := w.tx.ExecContext(w.ctx, q, args[:k]...); err != nil {
+			return err
+		}
+		args = args[k:]
+	}
+	return nil
 }
 
 func scanIDs(rows *sql.Rows, into map[string]int64) error {
@@ -495,27 +622,11 @@ func scanIDs(rows *sql.Rows, into map[string]int64) error {
 	return rows.Err()
 }
 
-// insertEvents writes the batch's events in input order, so that rowid
-// order breaks ties in time the way the packed copy does.
-func (w *writer) insertEvents() error {
-	b := w.b
-	width := 5
-	full := rowsPerInsert * width
-	one := "(?,?,?,?,?)"
-	stmt, err := w.tx.PrepareContext(w.ctx, `INSERT INTO events (dataset_id, user_id, ts, event_id, set_id) VALUES `+strings.TrimSuffix(strings.Repeat(one+",", rowsPerInsert), ","))
-	if err != nil {
-		return err
+var dbgT = time.Now()
+
+func dbg(what string) {
+	if os.Getenv("MF_DEBUG") != "" {
+		fmt.Fprintf(os.Stderr, "%8.3fs %s\n", time.Since(dbgT).Seconds(), what)
+		dbgT = time.Now()
 	}
-	defer stmt.Close()
-	args := make([]any, 0, full)
-	for i := 0; i < b.len(); i++ {
-		args = append(args, w.ds, w.userID[b.user[i]], b.ts[i], w.nameID[b.name[i]], w.setID[b.set[i]])
-		if len(args) == full {
-			if _, err := stmt.ExecContext(w.ctx, args...); err != nil {
-				return err
-			}
-			args = args[:0]
-		}
-	}
-	return w.insertRows(`INSERT INTO events (dataset_id, user_id, ts, event_id, set_id) VALUES `, width, args)
 }

@@ -1,0 +1,273 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func importFile(t testing.TB, s *Store, ds, name string, o ImportOptions) (InsertStats, error) {
+	t.Helper()
+	f, err := os.Open(filepath.Join("testdata", "import", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	return s.Import(context.Background(), ds, name, f, o)
+}
+
+// dump is the store's whole content, table by table, in a stable order.
+func dump(t testing.TB, s *Store) string {
+	t.Helper()
+	rows, err := s.db.Query(`SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables []string
+	for rows.Next() {
+		var n string
+		rows.Scan(&n)
+		tables = append(tables, n)
+	}
+	rows.Close()
+	var b strings.Builder
+	for _, tb := range tables {
+		rows, err := s.db.Query(`SELECT * FROM ` + tb + ` ORDER BY 1, 2`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols, _ := rows.Columns()
+		fmt.Fprintf(&b, "== %s\n", tb)
+		for rows.Next() {
+			vals := make([]any, len(cols))
+			ptrs := make([]any, len(cols))
+			for i := range vals {
+				ptrs[i] = &vals[i]
+			}
+			rows.Scan(ptrs...)
+			fmt.Fprintln(&b, vals...)
+		}
+		rows.Close()
+	}
+	return b.String()
+}
+
+func TestImportGood(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		file           string
+		events, users  int64
+		names          []string
+		props          map[string][]string // key -> values (sorted as stored)
+		o              ImportOptions
+		firstUserTimes []int64
+	}{
+		{file: "good.csv", events: 5, users: 3, names: []string{"view_product", "add_to_cart", "purchase"},
+			props:          map[string][]string{"device": {"mobile", "desktop", "tablet"}, "country": {"US", "DE", "FR"}, "plan": {"pro", "team"}},
+			firstUserTimes: []int64{1709287200000, 1709287500000}},
+		{file: "good_copy.csv.gz", events: 5, users: 3, names: []string{"view_product", "add_to_cart", "purchase"}},
+		{file: "crlf_quoted.csv", events: 2, users: 1, names: []string{"a", "b"},
+			props: map[string][]string{"device": {"mobile", `with "quotes", and comma`}}},
+		{file: "semicolon.csv", events: 2, users: 2, names: []string{"view"}},
+		{file: "segment.ndjson", events: 3, users: 2, names: []string{"view_product", "add_to_cart", "purchase"},
+			props: map[string][]string{"context.device.type": {"ios", "android"}, "properties.tags": {`["x","y"]`}, "properties.gift": {"true"}, "properties.price": {"49.5"}}},
+		{file: "mixpanel.ndjson", events: 2, users: 2, names: []string{"Signed Up", "Viewed Page"},
+			props: map[string][]string{"properties.$browser": {"Chrome", "Safari"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			s, _ := openTemp(t)
+			st, err := importFile(t, s, "d", tt.file, tt.o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.Events != tt.events || st.Users != tt.users {
+				t.Fatalf("stats = %+v, want %d events, %d users", st, tt.events, tt.users)
+			}
+			ev, err := s.Load(ctx, "d")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(ev.Names, tt.names) {
+				t.Errorf("names = %q, want %q", ev.Names, tt.names)
+			}
+			for k, want := range tt.props {
+				p := ev.Props[k]
+				if p == nil {
+					t.Errorf("no property %q (have %v)", k, keysOf(ev.Props))
+					continue
+				}
+				if !reflect.DeepEqual(p.Values[1:], want) {
+					t.Errorf("property %s = %q, want %q", k, p.Values[1:], want)
+				}
+			}
+			for _, role := range []string{"user_id", "userId", "anonymousId", "event", "time", "timestamp", "properties.time", "properties.distinct_id"} {
+				if ev.Props[role] != nil {
+					t.Errorf("role column %s kept as a property", role)
+				}
+			}
+			if tt.firstUserTimes != nil && !reflect.DeepEqual(ev.Time[:ev.UserStart[1]], tt.firstUserTimes) {
+				t.Errorf("user 1 times = %v, want %v", ev.Time[:ev.UserStart[1]], tt.firstUserTimes)
+			}
+		})
+	}
+}
+
+func keysOf[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func TestImportRejectsWholeFile(t *testing.T) {
+	tests := []struct {
+		file string
+		want []string // in the message
+	}{
+		{"missing_user.csv", []string{"missing_user.csv", "1 bad row", "line 3: missing user"}},
+		{"bad_time.csv", []string{"2 bad rows", `line 3: unparseable time "yesterday"`, "line 4: unparseable time"}},
+		{"column_count.csv", []string{"line 3: wrong column count: 3, the header has 4", "line 4: wrong column count: 5"}},
+		{"bad_utf8.csv", []string{"line 3: invalid UTF-8"}},
+		{"bad.ndjson", []string{"line 2: invalid JSON", "line 3: invalid JSON", "line 4: missing user"}},
+		{"empty.csv", []string{"empty.csv: the file is empty"}},
+		{"header_only.csv", []string{"has a header but no rows"}},
+		{"binary.bin", []string{"binary file"}},
+		{"no_user_column.csv", []string{"no user column: looked for user_id", "--user", "columns: who, event, time"}},
+	}
+	s, _ := openTemp(t)
+	if _, err := importFile(t, s, "d", "good.csv", ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	before := dump(t, s)
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			_, err := importFile(t, s, "d", tt.file, ImportOptions{})
+			if !errors.Is(err, ErrBadInput) {
+				t.Fatalf("err = %v, want ErrBadInput", err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("message %q lacks %q", err, w)
+				}
+			}
+			if after := dump(t, s); after != before {
+				t.Fatalf("store changed by a rejected file")
+			}
+		})
+	}
+}
+
+func TestImportWrongFormat(t *testing.T) {
+	s, _ := openTemp(t)
+	_, err := importFile(t, s, "d", "segment.ndjson", ImportOptions{Format: "csv"})
+	if err == nil || !strings.Contains(err.Error(), "looks like NDJSON") {
+		t.Errorf("csv on ndjson: %v", err)
+	}
+	_, err = importFile(t, s, "d", "good.csv", ImportOptions{Format: "ndjson"})
+	if err == nil || !strings.Contains(err.Error(), "looks like CSV") {
+		t.Errorf("ndjson on csv: %v", err)
+	}
+	_, err = importFile(t, s, "d", "good.csv", ImportOptions{Format: "xml"})
+	if err == nil || !strings.Contains(err.Error(), `unknown --format "xml"`) {
+		t.Errorf("xml: %v", err)
+	}
+}
+
+func TestImportSkipBad(t *testing.T) {
+	s, _ := openTemp(t)
+	var rej bytes.Buffer
+	st, err := importFile(t, s, "d", "bad_time.csv", ImportOptions{SkipBad: true, Rejects: &rej})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Events != 1 || st.Rejected != 2 {
+		t.Fatalf("stats = %+v", st)
+	}
+	want := "3\tunparseable time \"yesterday\" (want RFC 3339, YYYY-MM-DD HH:MM:SS or unix s/ms/us)\tu2,view,yesterday\n" +
+		"4\tunparseable time \"2024-13-01T10:00:00Z\" (want RFC 3339, YYYY-MM-DD HH:MM:SS or unix s/ms/us)\tu3,view,2024-13-01T10:00:00Z\n"
+	if rej.String() != want {
+		t.Errorf("rejects =\n%s\nwant\n%s", rej.String(), want)
+	}
+}
+
+func TestImportTwiceAddsNothing(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	if _, err := importFile(t, s, "d", "good.csv", ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	before := dump(t, s)
+	// The gzip copy has the same content: the ledger hashes what is inside.
+	_, err := importFile(t, s, "d", "good_copy.csv.gz", ImportOptions{})
+	if !errors.Is(err, ErrAlreadyLoaded) {
+		t.Fatalf("second import: err = %v", err)
+	}
+	if dump(t, s) != before {
+		t.Fatal("store changed by a duplicate import")
+	}
+	// Another dataset takes it.
+	if _, err := importFile(t, s, "other", "good.csv", ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := importFile(t, s, "d", "good.csv", ImportOptions{Force: true}); err != nil {
+		t.Fatal(err)
+	}
+	info, _ := s.Dataset(ctx, "d")
+	if info.Events != 10 || info.Users != 3 {
+		t.Fatalf("after --force: %+v", info)
+	}
+}
+
+func TestImportLongLine(t *testing.T) {
+	s, _ := openTemp(t)
+	long := "user_id,event,time\nu1,view,2024-03-01T10:00:00Z\nu2," + strings.Repeat("x", MaxLineBytes+10) + ",2024-03-01T10:00:00Z\n"
+	_, err := s.Import(context.Background(), "d", "long.csv", strings.NewReader(long), ImportOptions{})
+	if err == nil || !strings.Contains(err.Error(), "line 3: line longer than") {
+		t.Fatalf("csv: %v", err)
+	}
+	nd := `{"user_id":"u1","event":"view","time":1709287200}` + "\n" + `{"user_id":"` + strings.Repeat("y", MaxLineBytes+10) + `"}` + "\n"
+	_, err = s.Import(context.Background(), "d", "long.ndjson", strings.NewReader(nd), ImportOptions{})
+	if err == nil || !strings.Contains(err.Error(), "line 2: line longer than") {
+		t.Fatalf("ndjson: %v", err)
+	}
+}
+
+// FuzzImportCSV feeds arbitrary bytes to the row parser: it must never
+// panic, and what it accepts must be no more rows than the input has lines.
+func FuzzImportCSV(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "import", "*"))
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte("user_id,event,time\n\"u1,view,1\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, skip := range []bool{false, true} {
+			p, err := newParser("fuzz", bytes.NewReader(data), ImportOptions{SkipBad: skip})
+			if err != nil {
+				continue
+			}
+			if err := p.run(); err != nil {
+				continue
+			}
+			if !bytes.HasPrefix(data, []byte{0x1f, 0x8b}) && p.b.len() > bytes.Count(data, []byte("\n"))+1 {
+				t.Fatalf("%d events from %d lines", p.b.len(), bytes.Count(data, []byte("\n"))+1)
+			}
+			for i := 0; i < p.b.len(); i++ {
+				if p.b.users[p.b.user[i]] == "" || p.b.names[p.b.name[i]] == "" {
+					t.Fatal("accepted a row without user or event")
+				}
+			}
+		}
+	})
+}
