@@ -1,0 +1,142 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"microfunnel/store"
+)
+
+func (a *app) importCmd() *cobra.Command {
+	var o store.ImportOptions
+	var dataset, rejects string
+	cmd := &cobra.Command{
+		Use:   "import --dataset NAME [flags] FILE...",
+		Short: "Import events from CSV or NDJSON exports (gzip too; - reads stdin)",
+		Long: `Import events from CSV or NDJSON exports into a dataset (created if needed).
+
+Columns are found by their common names unless named with a flag:
+  user   ` + strings.Join(store.UserColumns, ", ") + `
+  event  ` + strings.Join(store.EventColumns, ", ") + `
+  time   ` + strings.Join(store.TimeColumns, ", ") + `
+Nested NDJSON objects flatten to dot paths (context.device.type), and a
+common name also matches the last part of a path (properties.time), so
+Mixpanel and Segment exports import as they are. Every other column is an
+event property. Times may be RFC 3339, "YYYY-MM-DD HH:MM:SS[.fff][ UTC]" or
+unix seconds, milliseconds or microseconds.
+
+Each file is imported in one transaction. A file with any bad row is
+rejected whole and the store is left as it was, unless --skip-bad is given:
+then the good rows are imported and every bad row is written with its line
+and reason to the rejects file. Content already imported into the dataset is
+skipped (use --force to import it again).`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, files []string) error {
+			if err := store.ValidDatasetName(dataset); err != nil {
+				return usagef("--dataset: %v", err)
+			}
+			if o.Format != "" && o.Format != "csv" && o.Format != "ndjson" {
+				return usagef("unknown --format %q: want csv or ndjson", o.Format)
+			}
+			if rejects != "" && !o.SkipBad {
+				return usagef("--rejects needs --skip-bad")
+			}
+			st, err := a.open()
+			if err != nil {
+				return err
+			}
+			failed := 0
+			for _, f := range files {
+				if err := importOne(cmd, st, dataset, f, rejects, o); err != nil {
+					if errors.Is(err, store.ErrAlreadyLoaded) {
+						fmt.Fprintf(cmd.OutOrStdout(), "%s: already imported into %s, nothing added (--force imports it again)\n", f, dataset)
+						continue
+					}
+					fmt.Fprintln(cmd.ErrOrStderr(), "microfunnel:", err)
+					failed++
+				}
+			}
+			if failed > 0 {
+				return fmt.Errorf("%d of %d files not imported", failed, len(files))
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&dataset, "dataset", "d", "", "dataset to import into (required)")
+	f.StringVar(&o.Format, "format", "", "input format: csv or ndjson (default: detected from the content)")
+	f.StringVar(&o.UserCol, "user", "", "column holding the user id")
+	f.StringVar(&o.EventCol, "event", "", "column holding the event name")
+	f.StringVar(&o.TimeCol, "time", "", "column holding the event time")
+	f.StringSliceVar(&o.Ignore, "ignore", nil, "columns not to keep as properties (comma-separated)")
+	f.BoolVar(&o.SkipBad, "skip-bad", false, "import the good rows and write the bad ones to the rejects file")
+	f.StringVar(&rejects, "rejects", "", "rejects file for --skip-bad (default FILE.rejects.tsv, or stdin.rejects.tsv)")
+	f.BoolVar(&o.Force, "force", false, "import content that was already imported into the dataset")
+	cmd.MarkFlagRequired("dataset")
+	return cmd
+}
+
+func importOne(cmd *cobra.Command, st *store.Store, dataset, path, rejects string, o store.ImportOptions) error {
+	var in io.Reader = cmd.InOrStdin()
+	name, size := "stdin", int64(0)
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return fmt.Errorf("import %s: %w", path, err)
+		}
+		defer f.Close()
+		fi, err := f.Stat()
+		if err != nil {
+			return fmt.Errorf("import %s: %w", path, err)
+		}
+		if fi.IsDir() {
+			return fmt.Errorf("import %s: is a directory", path)
+		}
+		in, name, size = f, path, fi.Size()
+	}
+	if o.SkipBad {
+		if rejects == "" {
+			rejects = filepath.Base(name) + ".rejects.tsv"
+			if path != "-" {
+				rejects = path + ".rejects.tsv"
+			}
+		}
+		// Written to a temporary name and renamed at the end, so an old
+		// rejects file is replaced only by a complete new one.
+		rf, err := os.CreateTemp(filepath.Dir(rejects), ".rejects-*")
+		if err != nil {
+			return fmt.Errorf("import %s: rejects file: %w", name, err)
+		}
+		defer os.Remove(rf.Name())
+		defer rf.Close()
+		fmt.Fprintln(rf, "line\treason\trow")
+		o.Rejects = rf
+	}
+	bar := newProgress(cmd.ErrOrStderr(), isTerminal(os.Stderr), "importing "+filepath.Base(name), size)
+	o.Progress = func(n int64) { bar.set(n, "bytes") }
+	stats, err := st.Import(cmd.Context(), dataset, name, in, o)
+	bar.done()
+	if err != nil {
+		return err
+	}
+	if f, ok := o.Rejects.(*os.File); ok {
+		f.Close()
+		if stats.Rejected > 0 {
+			if err := os.Rename(f.Name(), rejects); err != nil {
+				return fmt.Errorf("import %s: rejects file: %w", name, err)
+			}
+		}
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "%s: %s events, %s users, %s rejected in %.2f s (%s events/s) into %s\n",
+		name, count(stats.Events), count(stats.Users), count(stats.Rejected), stats.Duration.Seconds(), count(int64(stats.EventsPerSecond())), dataset)
+	if stats.Rejected > 0 {
+		fmt.Fprintf(cmd.OutOrStdout(), "%s: rejected rows written to %s\n", name, rejects)
+	}
+	return nil
+}

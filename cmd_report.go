@@ -1,0 +1,308 @@
+package main
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"microfunnel/funnel"
+	"microfunnel/sample"
+	"microfunnel/store"
+	"microfunnel/ui"
+)
+
+// funnelFlags are the flags that define or adjust a funnel.
+type funnelFlags struct {
+	steps, file, preset          string
+	window, maxGap, mode, counts string
+	by, attribution              string
+	where                        []string
+	from, to                     string
+	top                          int
+}
+
+func (f *funnelFlags) register(cmd *cobra.Command) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.steps, "steps", "", `funnel steps: "a,b|c,d" (comma between steps, | between alternatives; a step may carry filters: view_product[device=mobile])`)
+	fl.StringVar(&f.file, "funnel", "", "read the funnel definition from a JSON file")
+	fl.StringVar(&f.preset, "preset", "", "use a preset funnel (see `microfunnel presets`)")
+	fl.StringVar(&f.window, "window", "", "conversion window from step 1 to every later step: 30m, 24h, 7d, 2w (default 7d)")
+	fl.StringVar(&f.maxGap, "max-gap", "", "maximum time between two consecutive steps (default none)")
+	fl.StringVar(&f.mode, "mode", "", "order mode: sequential, strict or any (default sequential)")
+	fl.StringVar(&f.counts, "count", "", "counting: users (unique users) or totals (every attempt)")
+	fl.StringVar(&f.by, "by", "", "break down by this property")
+	fl.StringVar(&f.attribution, "attribution", "", "breakdown value from: first (step 1's event), last (last step reached) or step:N")
+	fl.StringArrayVar(&f.where, "where", nil, `filter every step: KEY=VALUE, KEY!=VALUE, "KEY in (a,b)" (repeatable)`)
+	fl.StringVar(&f.from, "from", "", "first day (YYYY-MM-DD or RFC 3339, UTC)")
+	fl.StringVar(&f.to, "to", "", "last day, inclusive (YYYY-MM-DD or RFC 3339, UTC)")
+	fl.IntVar(&f.top, "top", 0, "segments shown before the rest fold into (other) (default 10)")
+}
+
+// definition builds the funnel from exactly one of --steps, --funnel and
+// --preset, then applies the other flags on top.
+func (f *funnelFlags) definition() (funnel.Definition, error) {
+	var def funnel.Definition
+	given := 0
+	for _, s := range []string{f.steps, f.file, f.preset} {
+		if s != "" {
+			given++
+		}
+	}
+	if given != 1 {
+		return def, usagef("give exactly one of --steps, --funnel or --preset")
+	}
+	switch {
+	case f.steps != "":
+		steps, err := funnel.ParseSteps(f.steps)
+		if err != nil {
+			return def, usagef("--steps: %v", err)
+		}
+		def.Steps = steps
+	case f.file != "":
+		b, err := os.ReadFile(f.file)
+		if err != nil {
+			return def, fmt.Errorf("--funnel: %w", err)
+		}
+		if err := json.Unmarshal(b, &def); err != nil {
+			return def, fmt.Errorf("--funnel %s: %w", f.file, err)
+		}
+	default:
+		p, err := sample.FindPreset(f.preset)
+		if err != nil {
+			return def, usagef("--preset: %v", err)
+		}
+		def = p.Definition
+	}
+	var err error
+	if f.window != "" {
+		if def.Window, err = funnel.ParseDuration(f.window); err != nil {
+			return def, usagef("--window: %v", err)
+		}
+	}
+	if f.maxGap != "" {
+		if def.MaxGap, err = funnel.ParseDuration(f.maxGap); err != nil {
+			return def, usagef("--max-gap: %v", err)
+		}
+	}
+	if f.mode != "" {
+		if def.Mode, err = funnel.ParseMode(f.mode); err != nil {
+			return def, usagef("--mode: %v", err)
+		}
+	}
+	if f.counts != "" {
+		if def.Count, err = funnel.ParseCounting(f.counts); err != nil {
+			return def, usagef("--count: %v", err)
+		}
+	}
+	if f.by != "" {
+		def.By = f.by
+	}
+	if f.attribution != "" {
+		a, err := funnel.ParseAttribution(f.attribution)
+		if err != nil {
+			return def, usagef("--attribution: %v", err)
+		}
+		def.Attribution = a.String()
+	}
+	for _, w := range f.where {
+		flt, err := funnel.ParseFilter(w)
+		if err != nil {
+			return def, usagef("--where: %v", err)
+		}
+		def.Where = append(def.Where, flt)
+	}
+	for _, d := range []struct {
+		flag, val string
+		dst       **funnel.Date
+	}{{"--from", f.from, &def.From}, {"--to", f.to, &def.To}} {
+		if d.val == "" {
+			continue
+		}
+		v, err := funnel.ParseDate(d.val)
+		if err != nil {
+			return def, usagef("%s: %v", d.flag, err)
+		}
+		*d.dst = &v
+	}
+	if f.top < 0 {
+		return def, usagef("--top: want a positive number")
+	}
+	if f.top > 0 {
+		def.TopN = f.top
+	}
+	if err := def.Validate(); err != nil {
+		return def, usagef("%v", err)
+	}
+	return def, nil
+}
+
+// report is what `report --format json` prints: the Result's fields plus
+// the dataset, the definition and timings.
+type report struct {
+	Dataset    string            `json:"dataset"`
+	Definition funnel.Definition `json:"definition"`
+	*funnel.Result
+	Timings timings `json:"timings_ms"`
+}
+
+type timings struct {
+	Load    float64 `json:"load"`
+	Compute float64 `json:"compute"`
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// computeReport loads a dataset and computes a funnel on it, naming what is
+// missing when the dataset lacks the funnel's events or properties.
+func computeReport(cmd *cobra.Command, st *store.Store, dataset string, def funnel.Definition, preset string) (*report, error) {
+	t0 := time.Now()
+	ev, err := st.Load(cmd.Context(), dataset)
+	if err != nil {
+		return nil, err
+	}
+	t1 := time.Now()
+	if err := funnel.CheckNames(&def, ev); err != nil {
+		var un *funnel.UnknownNameError
+		if preset != "" && errors.As(err, &un) {
+			return nil, fmt.Errorf("preset %s needs %ss missing from dataset %s: %s", preset, un.Kind, dataset, strings.Join(un.Names, ", "))
+		}
+		return nil, fmt.Errorf("dataset %s: %w", dataset, err)
+	}
+	res, err := funnel.Compute(&def, ev)
+	if err != nil {
+		return nil, fmt.Errorf("dataset %s: %w", dataset, err)
+	}
+	return &report{Dataset: dataset, Definition: def, Result: res, Timings: timings{ms(t1.Sub(t0)), ms(time.Since(t1))}}, nil
+}
+
+func (a *app) reportCmd() *cobra.Command {
+	var ff funnelFlags
+	var dataset, format string
+	cmd := &cobra.Command{
+		Use:   "report --dataset NAME (--steps \"a,b|c,d\" | --funnel FILE | --preset NAME) [flags]",
+		Short: "Print a funnel with drop-off bars, by segment, as a table, JSON, CSV or Markdown",
+		Long: `Print a funnel: per step the users, conversion from step 1 and from the
+previous step, drop-off, 95% Wilson intervals and time from the previous
+step; with --by, the same for each segment, marking segments whose step
+conversion differs significantly from the other users (Holm-corrected).
+
+See docs/SEMANTICS.md for exactly what is counted.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := checkFormat(format, "table", "json", "csv", "markdown"); err != nil {
+				return err
+			}
+			def, err := ff.definition()
+			if err != nil {
+				return err
+			}
+			st, err := a.open()
+			if err != nil {
+				return err
+			}
+			if dataset == "" {
+				if dataset, err = defaultDataset(cmd, st, ff.preset); err != nil {
+					return err
+				}
+			}
+			rep, err := computeReport(cmd, st, dataset, def, ff.preset)
+			if err != nil {
+				return err
+			}
+			return writeReport(cmd.OutOrStdout(), rep, format)
+		},
+	}
+	cmd.Flags().StringVarP(&dataset, "dataset", "d", "", "dataset (default: the preset's sample dataset, or the only dataset)")
+	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json, csv or markdown")
+	ff.register(cmd)
+	return cmd
+}
+
+// defaultDataset is the preset's sample dataset, or the only dataset there is.
+func defaultDataset(cmd *cobra.Command, st *store.Store, preset string) (string, error) {
+	if preset != "" {
+		if p, err := sample.FindPreset(preset); err == nil {
+			return sample.DefaultDataset(p.Business), nil
+		}
+	}
+	ds, err := st.Datasets(cmd.Context())
+	if err != nil {
+		return "", err
+	}
+	if len(ds) == 1 {
+		return ds[0].Name, nil
+	}
+	return "", usagef("--dataset is required when the database has %d datasets", len(ds))
+}
+
+func writeReport(w io.Writer, rep *report, format string) error {
+	switch format {
+	case "json":
+		return writeJSON(w, rep)
+	case "csv":
+		return writeReportCSV(w, rep.Result)
+	case "markdown":
+		return ui.RenderMarkdown(w, rep.Result)
+	default:
+		if err := ui.RenderReport(w, rep.Result, ui.ReportOptions{Color: useColor(os.Stdout), Width: termWidth()}); err != nil {
+			return err
+		}
+		if len(rep.Steps) > 0 && rep.Steps[0].Users == 0 {
+			fmt.Fprintf(w, "\nNobody entered this funnel in dataset %s: no user did %s in the range and filters given.\n", rep.Dataset, rep.Steps[0].Name)
+		}
+		return nil
+	}
+}
+
+// termWidth is $COLUMNS when set, else 100.
+func termWidth() int {
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n >= 40 {
+		return n
+	}
+	return 100
+}
+
+func f4(x float64) string { return strconv.FormatFloat(x, 'f', 4, 64) }
+
+// writeReportCSV prints one row per step of the whole funnel (segment
+// "(all)") and of each segment.
+func writeReportCSV(w io.Writer, r *funnel.Result) error {
+	cw := csv.NewWriter(w)
+	cw.Write([]string{"segment", "step", "name", "users", "conversion", "step_conversion", "drop_off", "drop_off_share",
+		"conversion_low", "conversion_high", "median_ms", "p90_ms", "p_value", "p_adjusted", "significant"})
+	row := func(seg string, i int, s funnel.StepResult, t *funnel.Test) {
+		p, adj, sig := "", "", ""
+		if t != nil {
+			p, adj, sig = strconv.FormatFloat(t.PValue, 'g', 4, 64), strconv.FormatFloat(t.Adjusted, 'g', 4, 64), strconv.FormatBool(t.Significant)
+		}
+		cw.Write([]string{seg, strconv.Itoa(i + 1), s.Name, strconv.FormatInt(s.Users, 10), f4(s.Conversion), f4(s.StepConversion),
+			strconv.FormatInt(s.DropOff, 10), f4(s.DropOffShare), f4(s.ConversionCI.Low), f4(s.ConversionCI.High),
+			strconv.FormatInt(s.MedianMs, 10), strconv.FormatInt(s.P90Ms, 10), p, adj, sig})
+	}
+	for i, s := range r.Steps {
+		row("(all)", i, s, nil)
+	}
+	if r.Breakdown != nil {
+		for _, seg := range r.Breakdown.Segments {
+			for i, s := range seg.Steps {
+				var t *funnel.Test
+				for j := range seg.Tests {
+					if seg.Tests[j].Step == i+1 {
+						t = &seg.Tests[j]
+					}
+				}
+				row(seg.Value, i, s, t)
+			}
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"microfunnel/sample"
+	"microfunnel/store"
+	"microfunnel/ui"
+)
+
+func (a *app) uiCmd() *cobra.Command {
+	var dataset, preset string
+	cmd := &cobra.Command{
+		Use:   "ui [--dataset NAME] [--preset NAME]",
+		Short: "Open the dashboard",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if !isTerminal(os.Stdout) || !isTerminal(os.Stdin) {
+				return fmt.Errorf("the dashboard needs a terminal; use `microfunnel report` in scripts")
+			}
+			st, err := a.open()
+			if err != nil {
+				return err
+			}
+			return a.dashboard(cmd.Context(), st, dataset, preset)
+		},
+	}
+	cmd.Flags().StringVarP(&dataset, "dataset", "d", "", "dataset to open (default: the last one used)")
+	cmd.Flags().StringVar(&preset, "preset", "", "preset to open (default: the last funnel looked at)")
+	return cmd
+}
+
+func (a *app) dashboard(ctx context.Context, st *store.Store, dataset, preset string) error {
+	_, noColor := os.LookupEnv("NO_COLOR")
+	return ui.Run(ctx, ui.Options{
+		Backend: st,
+		Dataset: dataset,
+		Preset:  preset,
+		Presets: uiPresets(),
+		Compare: func(ctx context.Context) ([]ui.Comparison, error) {
+			cs, err := sample.Compare(ctx, st.Load)
+			return toUIComparisons(cs), err
+		},
+		NoColor: noColor,
+	})
+}
+
+// runDefault is `microfunnel` with no command: on first run it generates the
+// three samples; then it opens the dashboard on a terminal, or prints the
+// store preset's report when stdout is not one.
+func (a *app) runDefault(cmd *cobra.Command) error {
+	st, err := a.open()
+	if err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+	ds, err := st.Datasets(ctx)
+	if err != nil {
+		return err
+	}
+	if len(ds) == 0 {
+		fmt.Fprintf(cmd.ErrOrStderr(), "first run: generating the sample datasets into %s\n", st.Path())
+		for _, b := range sample.Businesses() {
+			if err := generate(ctx, cmd.ErrOrStderr(), cmd.ErrOrStderr(), st, b, sample.DefaultDataset(b), defaultSampleUsers, 1, false); err != nil {
+				return err
+			}
+		}
+	}
+	if isTerminal(os.Stdout) && isTerminal(os.Stdin) {
+		return a.dashboard(ctx, st, "", "")
+	}
+	p, err := sample.MacroPreset(sample.Store)
+	if err != nil {
+		return err
+	}
+	def := p.Definition
+	def.By = "device"
+	rep, err := computeReport(cmd, st, sample.DefaultDataset(sample.Store), def, p.Name)
+	if err != nil {
+		return err
+	}
+	return writeReport(cmd.OutOrStdout(), rep, "table")
+}
