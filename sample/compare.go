@@ -1,0 +1,74 @@
+package sample
+
+import (
+	"context"
+	"fmt"
+
+	"microfunnel/funnel"
+)
+
+// Comparison is one business type's macro preset computed on its dataset.
+type Comparison struct {
+	Business Business
+	Dataset  string
+	Preset   string
+	Result   *funnel.Result
+	Micro    []funnel.MicroResult
+	// BiggestDrop is the 1-based step with the largest drop-off share
+	// (0 when no one entered the funnel).
+	BiggestDrop int
+	// Err says why this business could not be computed (a missing
+	// dataset, events the dataset lacks); the others still are.
+	Err error
+}
+
+// Compare computes each business type's macro preset, with its micro
+// conversions, on that business's sample dataset. load returns a dataset's
+// events (the store's Load).
+func Compare(ctx context.Context, load func(ctx context.Context, dataset string) (*funnel.Events, error)) ([]Comparison, error) {
+	var out []Comparison
+	for _, b := range Businesses() {
+		p, err := MacroPreset(b)
+		if err != nil {
+			return nil, err
+		}
+		c := Comparison{Business: b, Dataset: DefaultDataset(b), Preset: p.Name}
+		c.Result, c.Micro, c.Err = computePreset(ctx, load, c.Dataset, p.Definition)
+		if c.Result != nil {
+			c.BiggestDrop = BiggestDrop(c.Result)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+func computePreset(ctx context.Context, load func(context.Context, string) (*funnel.Events, error), dataset string, def funnel.Definition) (*funnel.Result, []funnel.MicroResult, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	ev, err := load(ctx, dataset)
+	if err != nil {
+		return nil, nil, err
+	}
+	res, err := funnel.Compute(&def, ev)
+	if err != nil {
+		return nil, nil, fmt.Errorf("dataset %s: %w", dataset, err)
+	}
+	micro, err := funnel.Micro(&def, ev)
+	if err != nil {
+		return nil, nil, fmt.Errorf("dataset %s: %w", dataset, err)
+	}
+	return res, micro, nil
+}
+
+// BiggestDrop is the 1-based step (from 2) with the largest drop-off share
+// from the previous step, or 0 when nobody entered the funnel.
+func BiggestDrop(r *funnel.Result) int {
+	best, share := 0, -1.0
+	for i := 1; i < len(r.Steps); i++ {
+		if r.Steps[i-1].Users > 0 && r.Steps[i].DropOffShare > share {
+			best, share = i+1, r.Steps[i].DropOffShare
+		}
+	}
+	return best
+}
