@@ -1,0 +1,421 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"microfunnel/funnel"
+)
+
+// onKey handles a key press. Text fields come first so that letters type
+// there; ctrl+c always quits because a user must never be trapped.
+func (m *Model) onKey(k tea.KeyMsg) tea.Cmd {
+	if k.String() == "ctrl+c" {
+		return tea.Quit
+	}
+	// Keys typed faster than a frame arrive as one message ("jjk"); outside
+	// a text field each is a command of its own.
+	if k.Type == tea.KeyRunes && len(k.Runes) > 1 && !k.Paste && m.prompt == nil && m.picker == nil {
+		var cmds []tea.Cmd
+		for _, r := range k.Runes {
+			cmds = append(cmds, m.onKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}}))
+		}
+		return tea.Batch(cmds...)
+	}
+	if m.prompt != nil {
+		p, res, cmd := m.prompt.Update(k)
+		*m.prompt = p
+		if res.done {
+			kind := m.prompt.kind
+			if !res.ok {
+				m.prompt = nil
+				return cmd
+			}
+			if err := m.applyPrompt(kind, res.value); err != nil {
+				m.prompt.err = err.Error() // keep the field open to fix the text
+				return cmd
+			}
+			m.prompt = nil
+			return tea.Batch(cmd, m.afterPrompt(kind, res.value))
+		}
+		return cmd
+	}
+	if m.picker != nil {
+		p, res, cmd := m.picker.Update(k)
+		*m.picker = p
+		if res.done {
+			kind := m.picker.kind
+			m.picker = nil
+			if res.chosen != nil {
+				return tea.Batch(cmd, m.applyPick(kind, *res.chosen))
+			}
+		}
+		return cmd
+	}
+	km := m.keys
+	if m.showHelp {
+		switch {
+		case key.Matches(k, km.Quit):
+			return tea.Quit
+		case key.Matches(k, km.Help), key.Matches(k, km.Back):
+			m.showHelp = false
+		}
+		return nil
+	}
+	if m.cmp != nil {
+		switch {
+		case key.Matches(k, km.Quit):
+			return tea.Quit
+		case key.Matches(k, km.Back), key.Matches(k, km.Compare):
+			m.cmp = nil
+		case key.Matches(k, km.Help):
+			m.showHelp = true
+		default:
+			*m.cmp, _ = m.cmp.Update(k)
+		}
+		return nil
+	}
+
+	switch {
+	case key.Matches(k, km.Quit):
+		return tea.Quit
+	case key.Matches(k, km.Help):
+		m.showHelp = true
+	case key.Matches(k, km.NextPane):
+		m.focus = (m.focus + 1) % numPanes
+	case key.Matches(k, km.PrevPane):
+		m.focus = (m.focus + numPanes - 1) % numPanes
+	case key.Matches(k, km.Reload):
+		return m.recompute()
+	case key.Matches(k, km.Dataset):
+		return datasetsCmd(m.ctx, m.be)
+	case key.Matches(k, km.Preset):
+		m.openPresetPicker()
+	case key.Matches(k, km.Open):
+		return savedListCmd(m.ctx, m.be, m.dataset)
+	case key.Matches(k, km.Save):
+		m.openPrompt(promptSave, "Save funnel as", "a name; saving under an existing name replaces it", m.def.Name)
+	case key.Matches(k, km.Compare):
+		return m.openCompare()
+	case key.Matches(k, km.AddStep):
+		m.openEventPicker(pickEvent, "Add a step after step "+itoa(m.step+1))
+	case key.Matches(k, km.AddAlt):
+		if len(m.def.Steps) == 0 {
+			m.setStatus("add a step first (a)")
+			return nil
+		}
+		m.openEventPicker(pickAlt, fmt.Sprintf("Alternative event for step %d (matches either)", m.step+1))
+	case key.Matches(k, km.DeleteStep):
+		if len(m.def.Steps) == 0 {
+			return nil
+		}
+		m.step = deleteStep(&m.def, m.step)
+		return m.recompute()
+	case key.Matches(k, km.MoveUp):
+		return m.move(-1)
+	case key.Matches(k, km.MoveDown):
+		return m.move(+1)
+	case key.Matches(k, km.StepFilter):
+		if m.step >= len(m.def.Steps) {
+			m.setStatus("add a step first (a)")
+			return nil
+		}
+		m.openPrompt(promptFilter, fmt.Sprintf("Filter for step %d %s", m.step+1, m.def.Steps[m.step].StepName()),
+			"e.g. device=mobile, country!=US, plan in (pro,team); join with \" and \"; empty clears",
+			fmtFilters(m.def.Steps[m.step].Where))
+	case key.Matches(k, km.Rename):
+		m.openPrompt(promptRename, "Rename funnel", "the funnel's name, shown in the header and used to save", m.def.Name)
+	case key.Matches(k, km.Window):
+		m.openPrompt(promptWindow, "Conversion window", "from step 1 to every later step: 30m, 24h, 7d, 2w", windowOf(m.def).String())
+	case key.Matches(k, km.CycleWindow):
+		m.def.Window = nextWindow(windowOf(m.def))
+		return m.recompute()
+	case key.Matches(k, km.Mode):
+		m.def.Mode = nextMode(m.def.Mode)
+		return m.recompute()
+	case key.Matches(k, km.Counting):
+		m.def.Count = nextCount(m.def.Count)
+		return m.recompute()
+	case key.Matches(k, km.Attribution):
+		m.def.Attribution = nextAttribution(m.def.Attribution, len(m.def.Steps))
+		if m.def.By == "" {
+			m.setStatus("attribution " + m.def.Attribution + " applies once a breakdown is set (b)")
+			return nil
+		}
+		return m.recompute()
+	case key.Matches(k, km.CycleBy):
+		return m.cycleBy()
+	case key.Matches(k, km.PickBy):
+		m.openPropertyPicker()
+	case key.Matches(k, km.ClearSegment):
+		if m.segFilter == nil && len(m.seg.marked) == 0 {
+			return nil
+		}
+		m.seg.marked = map[string]bool{}
+		if m.segFilter != nil {
+			m.segFilter = nil
+			return m.recompute()
+		}
+	default:
+		return m.paneKey(k)
+	}
+	return nil
+}
+
+// paneKey gives movement to the focused pane.
+func (m *Model) paneKey(k tea.KeyMsg) tea.Cmd {
+	km := m.keys
+	if m.focus == paneSegments {
+		if key.Matches(k, km.Select) {
+			return m.filterToSegment()
+		}
+		if key.Matches(k, km.Back) {
+			m.seg.marked = map[string]bool{}
+			return nil
+		}
+		var cmd tea.Cmd
+		m.seg, cmd = m.seg.Update(k)
+		return cmd
+	}
+	n := len(m.def.Steps)
+	switch {
+	case key.Matches(k, km.Up):
+		m.step = maxInt(0, m.step-1)
+	case key.Matches(k, km.Down):
+		m.step = minInt(maxInt(0, n-1), m.step+1)
+	case key.Matches(k, km.Top):
+		m.step = 0
+	case key.Matches(k, km.Bottom):
+		m.step = maxInt(0, n-1)
+	case key.Matches(k, km.Select) && m.focus == paneEditor:
+		return m.onKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("f")})
+	}
+	return nil
+}
+
+func (m *Model) move(delta int) tea.Cmd {
+	j := moveStep(&m.def, m.step, delta)
+	if j == m.step {
+		return nil
+	}
+	m.step = j
+	return m.recompute()
+}
+
+// filterToSegment narrows the whole funnel to the segment under the cursor.
+func (m *Model) filterToSegment() tea.Cmd {
+	seg, ok := m.seg.current()
+	if !ok || m.seg.bd == nil {
+		return nil
+	}
+	prop := m.seg.bd.Property
+	var f funnel.Filter
+	switch seg.Value {
+	case "(none)":
+		m.setStatus("users without a " + prop + " cannot be filtered to; pick a value")
+		return nil
+	case "(other)":
+		var vals []string
+		for _, s := range m.seg.segments() {
+			if s.Value != "(other)" && s.Value != "(none)" {
+				vals = append(vals, s.Value)
+			}
+		}
+		f = funnel.Filter{Key: prop, Op: "not in", Values: vals}
+	default:
+		f = funnel.Filter{Key: prop, Op: "=", Values: []string{seg.Value}}
+	}
+	m.segFilter = &f
+	m.seg.marked = map[string]bool{}
+	m.focus = paneFunnel
+	m.setStatus("funnel filtered to " + fmtFilter(f) + " · x removes the filter")
+	return m.recompute()
+}
+
+// cycleBy moves the breakdown to the next property, then to none.
+func (m *Model) cycleBy() tea.Cmd {
+	if len(m.props) == 0 {
+		m.setStatus("this dataset has no properties to break down by")
+		return nil
+	}
+	next := m.props[0].Key
+	for i, p := range m.props {
+		if p.Key == m.def.By {
+			if i+1 < len(m.props) {
+				next = m.props[i+1].Key
+			} else {
+				next = ""
+			}
+		}
+	}
+	m.def.By = next
+	return m.recompute()
+}
+
+func (m *Model) openPicker(kind pickerKind, title string, items []item) {
+	p := newPicker(common{st: m.st, keys: m.keys}, kind, title, items)
+	m.picker = &p
+	m.layout()
+}
+
+func (m *Model) openPrompt(kind promptKind, title, hint, value string) {
+	p := newPrompt(common{st: m.st, keys: m.keys}, kind, title, hint, value)
+	m.prompt = &p
+	m.layout()
+}
+
+func (m *Model) openEventPicker(kind pickerKind, title string) {
+	items := make([]item, len(m.events))
+	for i, e := range m.events {
+		items[i] = item{label: e.Name, value: e.Name, detail: fmtInt(e.Users) + " users"}
+	}
+	m.openPicker(kind, title, items)
+}
+
+func (m *Model) openPresetPicker() {
+	have := map[string]bool{}
+	for _, e := range m.events {
+		have[e.Name] = true
+	}
+	// Presets that fit this dataset come first; the rest say why they won't.
+	var fit, rest []item
+	for _, p := range m.opts.Presets {
+		it := item{label: p.Name, value: p.Name, detail: p.Business}
+		if presetFits(p, have) {
+			fit = append(fit, it)
+		} else {
+			it.detail += " · events missing here"
+			rest = append(rest, it)
+		}
+	}
+	if len(fit)+len(rest) == 0 {
+		m.setStatus("no presets available")
+		return
+	}
+	m.openPicker(pickPreset, "Preset", append(fit, rest...))
+}
+
+func (m *Model) openPropertyPicker() {
+	items := []item{{label: "(no breakdown)", value: ""}}
+	for _, p := range m.props {
+		items = append(items, item{label: p.Key, value: p.Key, detail: fmtInt(p.Distinct) + " values"})
+	}
+	m.openPicker(pickProperty, "Break down by", items)
+}
+
+func (m *Model) openCompare() tea.Cmd {
+	c := compareView{common: common{st: m.st, keys: m.keys}}
+	m.cmp = &c
+	m.layout()
+	if m.compared != nil {
+		c.list = m.compared
+		*m.cmp = c
+		return nil
+	}
+	if m.opts.Compare == nil {
+		m.cmp.err = fmt.Errorf("compare is not available in this build")
+		return nil
+	}
+	m.cmp.loading = true
+	return tea.Batch(m.tick(), compareCmd(m.ctx, m.opts.Compare))
+}
+
+func (m *Model) applyPick(kind pickerKind, it item) tea.Cmd {
+	switch kind {
+	case pickEvent:
+		at := m.step
+		if len(m.def.Steps) == 0 {
+			at = -1
+		}
+		i, err := insertStep(&m.def, at, it.value)
+		if err != nil {
+			m.setErr(err)
+			return nil
+		}
+		m.step = i
+		return m.recompute()
+	case pickAlt:
+		if err := addAlternative(&m.def, m.step, it.value); err != nil {
+			m.setErr(err)
+			return nil
+		}
+		return m.recompute()
+	case pickDataset:
+		if it.value == m.dataset {
+			return nil
+		}
+		return m.openDataset(it.value)
+	case pickPreset:
+		for _, p := range m.opts.Presets {
+			if p.Name == it.value {
+				m.def = cloneDef(p.Definition)
+				m.step = 0
+				m.segFilter = nil
+				m.setStatus("preset " + p.Name)
+				return m.recompute()
+			}
+		}
+	case pickSaved:
+		for _, f := range m.savedList {
+			if f.Name == it.value {
+				m.def = cloneDef(f.Definition)
+				if m.def.Name == "" {
+					m.def.Name = f.Name
+				}
+				m.step = 0
+				m.segFilter = nil
+				m.setStatus("opened saved funnel " + f.Name)
+				return m.recompute()
+			}
+		}
+	case pickProperty:
+		if m.def.By == it.value {
+			return nil
+		}
+		m.def.By = it.value
+		return m.recompute()
+	}
+	return nil
+}
+
+// applyPrompt validates and applies the text; an error keeps the field open.
+func (m *Model) applyPrompt(kind promptKind, v string) error {
+	v = strings.TrimSpace(v)
+	switch kind {
+	case promptFilter:
+		return setStepFilter(&m.def, m.step, v)
+	case promptRename:
+		m.def.Name = v
+	case promptWindow:
+		d, err := funnel.ParseDuration(v)
+		if err != nil {
+			return err
+		}
+		m.def.Window = d
+	case promptSave:
+		if v == "" {
+			return fmt.Errorf("a saved funnel needs a name")
+		}
+		if len(m.def.Steps) < funnel.MinSteps {
+			return fmt.Errorf("a funnel needs at least %d steps to be saved", funnel.MinSteps)
+		}
+		m.def.Name = v
+	}
+	return nil
+}
+
+func (m *Model) afterPrompt(kind promptKind, v string) tea.Cmd {
+	switch kind {
+	case promptFilter, promptWindow:
+		return m.recompute()
+	case promptRename:
+		// The name changes no number; remember it without a recompute.
+		return rememberCmd(m.ctx, m.be, m.dataset, cloneDef(m.def))
+	case promptSave:
+		return saveCmd(m.ctx, m.be, m.dataset, strings.TrimSpace(v), cloneDef(m.def))
+	}
+	return nil
+}

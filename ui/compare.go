@@ -1,0 +1,164 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+)
+
+// compareView shows the business presets side by side: the same content as
+// `microfunnel compare`, scrollable.
+type compareView struct {
+	common
+	list    []Comparison
+	err     error
+	loading bool
+	offset  int
+}
+
+func (c *compareView) SetSize(w, h int) { c.w, c.h = w, h }
+
+func (c compareView) ShortHelp() []key.Binding {
+	k := c.keys
+	return []key.Binding{k.Up, k.Down, k.Back, k.Help, k.Quit}
+}
+
+func (c compareView) Update(msg tea.Msg) (compareView, tea.Cmd) {
+	if km, ok := msg.(tea.KeyMsg); ok {
+		switch {
+		case key.Matches(km, c.keys.Up):
+			c.offset = maxInt(0, c.offset-1)
+		case key.Matches(km, c.keys.Down):
+			c.offset++
+		case key.Matches(km, c.keys.Top):
+			c.offset = 0
+		}
+	}
+	return c, nil
+}
+
+func (c compareView) View(spin string) string {
+	st := c.st
+	title := st.PaneActive.Render("Compare business types") + st.Faint.Render(" · esc back")
+	var body []string
+	switch {
+	case c.err != nil:
+		body = []string{st.Err.Render(c.err.Error())}
+	case c.loading:
+		body = []string{spin + " computing the presets on their datasets…"}
+	default:
+		body = compareLines(c.st, c.list, c.w)
+	}
+	rows := maxInt(1, c.h-1)
+	off := minInt(c.offset, maxInt(0, len(body)-rows))
+	end := minInt(len(body), off+rows)
+	return fitLines(clamp(title+"\n"+strings.Join(body[off:end], "\n"), c.w, c.h), c.h)
+}
+
+// compareLines lays the comparisons out in columns when the width allows
+// three of a readable size, else one under the other.
+func compareLines(st *Styles, list []Comparison, w int) []string {
+	if len(list) == 0 {
+		return []string{st.Faint.Render("No comparisons: generate the sample datasets with `microfunnel sample --business all`.")}
+	}
+	const gap = 3
+	minCol := 46
+	cols := len(list)
+	for cols > 1 && cols*minCol+(cols-1)*gap > w {
+		cols--
+	}
+	colW := (w - (cols-1)*gap) / cols
+	if cols == 1 {
+		colW = minInt(w, 100)
+	}
+	var out []string
+	for start := 0; start < len(list); start += cols {
+		var blocks []string
+		for i := start; i < len(list) && i < start+cols; i++ {
+			blocks = append(blocks, fitWidth(compareBlock(st, list[i], colW), colW))
+		}
+		if len(blocks) > 1 {
+			spacer := strings.Repeat(" ", gap)
+			parts := []string{blocks[0]}
+			for _, b := range blocks[1:] {
+				parts = append(parts, spacer, b)
+			}
+			out = append(out, strings.Split(lipgloss.JoinHorizontal(lipgloss.Top, parts...), "\n")...)
+		} else {
+			out = append(out, strings.Split(blocks[0], "\n")...)
+		}
+		out = append(out, "")
+	}
+	return out[:len(out)-1]
+}
+
+// fitWidth pads every line to w so joined columns line up.
+func fitWidth(s string, w int) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = padRight(l, w)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func compareBlock(st *Styles, c Comparison, w int) string {
+	var b strings.Builder
+	title := c.Business
+	if title == "" {
+		title = c.Preset
+	}
+	b.WriteString(st.Title.Render(title) + "\n")
+	b.WriteString(st.Faint.Render(fmt.Sprintf("preset %s · dataset %s", c.Preset, c.Dataset)) + "\n")
+	if c.Err != nil {
+		b.WriteString(st.Err.Render(wrapParts(strings.Fields(c.Err.Error()), " ", w)))
+		return b.String()
+	}
+	if c.Result == nil || len(c.Result.Steps) == 0 {
+		b.WriteString(st.Faint.Render("no result"))
+		return b.String()
+	}
+	steps := c.Result.Steps
+	nameW := 6
+	for _, s := range steps {
+		nameW = maxInt(nameW, len([]rune(s.Name)))
+	}
+	nameW = minInt(nameW, maxInt(6, w*2/5))
+	barW := maxInt(3, w-nameW-1-colPct)
+	worst := c.BiggestDrop - 1
+	if c.BiggestDrop <= 0 {
+		worst = worstStep(steps)
+	}
+	for i, s := range steps {
+		fill := st.Bar
+		if i == worst {
+			fill = st.Worst
+		}
+		b.WriteString(padRight(s.Name, nameW) + " " + bar(*st, fill, s.Conversion, barW) + padLeft(fmtPct(s.Conversion), colPct) + "\n")
+	}
+	last := steps[len(steps)-1]
+	b.WriteString(fmt.Sprintf("overall %s · %s of %s\n", st.Bold.Render(fmtPct(last.Conversion)), fmtInt(last.Users), fmtInt(steps[0].Users)))
+	if worst > 0 && worst < len(steps) {
+		b.WriteString("biggest drop: " + st.Worst.Render(fmt.Sprintf("%d %s", worst+1, steps[worst].Name)) +
+			fmt.Sprintf(" -%s", fmtPct(steps[worst].DropOffShare)) + "\n")
+	}
+	if len(c.Micro) > 0 {
+		mW := 6
+		for _, m := range c.Micro {
+			mW = maxInt(mW, len([]rune(m.Name)))
+		}
+		mW = minInt(mW, maxInt(6, w-colPct-2-15))
+		b.WriteString("\n" + st.Faint.Render(padRight("micro", mW)+padLeft("did", colPct)+"  macro with/without") + "\n")
+		for _, m := range c.Micro {
+			line := padRight(m.Name, mW) + padLeft(fmtPct(m.Share), colPct) + "  " +
+				fmtPct(m.MacroRateWith) + " / " + fmtPct(m.MacroRateWithout)
+			if m.Lift > 0 {
+				line += st.Faint.Render(fmt.Sprintf(" ×%.1f", m.Lift))
+			}
+			b.WriteString(line + "\n")
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
+}

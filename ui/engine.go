@@ -1,0 +1,10 @@
+package ui
+
+import "microfunnel/funnel"
+
+// The engine entry points, kept in one place so there is one seam between
+// the dashboard and the engine.
+var (
+	defaultCompute ComputeFunc = funnel.Compute
+	parseFilter                = funnel.ParseFilter
+)

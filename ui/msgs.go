@@ -1,0 +1,195 @@
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"microfunnel/funnel"
+	"microfunnel/store"
+)
+
+// Messages the commands send back. Requests that can go stale carry the
+// sequence number they were issued with; Update drops any that no longer
+// match.
+
+type datasetsMsg struct {
+	list []store.DatasetInfo
+	err  error
+	// open asks the root to show the dataset picker once the list is in.
+	open   bool
+	chosen string // the dataset to open at start
+}
+
+type datasetMsg struct {
+	seq    int
+	name   string
+	info   store.DatasetInfo
+	events []store.EventCount
+	props  []store.PropInfo
+	last   string // the last funnel looked at in this dataset, as JSON
+	err    error
+}
+
+type computedMsg struct {
+	seq int
+	res *funnel.Result
+	err error
+	dur time.Duration
+}
+
+type savedMsg struct {
+	name string
+	err  error
+}
+
+type savedListMsg struct {
+	list []store.SavedFunnel
+	err  error
+}
+
+type compareMsg struct {
+	list []Comparison
+	err  error
+}
+
+type settingMsg struct{ err error }
+
+// chooseDataset picks the dataset to open: the one asked for, else the
+// last one used, else the first preset's, else the first.
+func chooseDataset(ctx context.Context, be Backend, list []store.DatasetInfo, want string, presets []Preset) string {
+	if want != "" {
+		return want
+	}
+	if last, err := be.Setting(ctx, settingLastDataset); err == nil && last != "" {
+		for _, d := range list {
+			if d.Name == last {
+				return last
+			}
+		}
+	}
+	// A first start opens on the first preset's dataset (the online store
+	// for the samples), not on whichever name sorts first.
+	for _, p := range presets {
+		for _, d := range list {
+			if p.Dataset != "" && d.Name == p.Dataset {
+				return d.Name
+			}
+		}
+	}
+	if len(list) > 0 {
+		return list[0].Name
+	}
+	return ""
+}
+
+func loadDatasetCmd(ctx context.Context, be Backend, seq int, name string) tea.Cmd {
+	return func() tea.Msg {
+		msg := datasetMsg{seq: seq, name: name}
+		info, err := be.Dataset(ctx, name)
+		if err != nil {
+			msg.err = fmt.Errorf("open dataset %s: %w", name, err)
+			return msg
+		}
+		msg.info = info
+		if msg.events, err = be.EventCounts(ctx, name); err != nil {
+			msg.err = fmt.Errorf("events of %s: %w", name, err)
+			return msg
+		}
+		sort.SliceStable(msg.events, func(i, j int) bool { return msg.events[i].Users > msg.events[j].Users })
+		if msg.props, err = be.Props(ctx, name); err != nil {
+			msg.err = fmt.Errorf("properties of %s: %w", name, err)
+			return msg
+		}
+		msg.last, _ = be.Setting(ctx, settingLastFunnel+name)
+		return msg
+	}
+}
+
+func computeCmd(ctx context.Context, be Backend, compute ComputeFunc, seq int, dataset string, def funnel.Definition) tea.Cmd {
+	return func() (msg tea.Msg) {
+		start := time.Now()
+		// The engine is someone else's code: a panic there must become a
+		// status line, not a broken terminal.
+		defer func() {
+			if r := recover(); r != nil {
+				msg = computedMsg{seq: seq, err: fmt.Errorf("compute: internal error: %v", r)}
+			}
+		}()
+		ev, err := be.Load(ctx, dataset)
+		if err != nil {
+			return computedMsg{seq: seq, err: fmt.Errorf("load %s: %w", dataset, err)}
+		}
+		res, err := compute(&def, ev)
+		if err == nil && res == nil {
+			err = errors.New("compute: no result")
+		}
+		return computedMsg{seq: seq, res: res, err: err, dur: time.Since(start)}
+	}
+}
+
+func saveCmd(ctx context.Context, be Backend, dataset, name string, def funnel.Definition) tea.Cmd {
+	return func() tea.Msg {
+		if err := be.SaveFunnel(ctx, dataset, name, def); err != nil {
+			return savedMsg{name: name, err: fmt.Errorf("save %q: %w", name, err)}
+		}
+		return savedMsg{name: name}
+	}
+}
+
+func savedListCmd(ctx context.Context, be Backend, dataset string) tea.Cmd {
+	return func() tea.Msg {
+		list, err := be.Funnels(ctx, dataset)
+		if err != nil {
+			err = fmt.Errorf("saved funnels: %w", err)
+		}
+		return savedListMsg{list: list, err: err}
+	}
+}
+
+func datasetsCmd(ctx context.Context, be Backend) tea.Cmd {
+	return func() tea.Msg {
+		list, err := be.Datasets(ctx)
+		if err != nil {
+			err = fmt.Errorf("list datasets: %w", err)
+		}
+		return datasetsMsg{list: list, err: err, open: true}
+	}
+}
+
+func compareCmd(ctx context.Context, f func(context.Context) ([]Comparison, error)) tea.Cmd {
+	return func() (msg tea.Msg) {
+		defer func() {
+			if r := recover(); r != nil {
+				msg = compareMsg{err: fmt.Errorf("compare: internal error: %v", r)}
+			}
+		}()
+		list, err := f(ctx)
+		if err != nil {
+			err = fmt.Errorf("compare: %w", err)
+		}
+		return compareMsg{list: list, err: err}
+	}
+}
+
+// rememberCmd stores what is on screen so the next start opens with it.
+func rememberCmd(ctx context.Context, be Backend, dataset string, def funnel.Definition) tea.Cmd {
+	return func() tea.Msg {
+		b, err := json.Marshal(def)
+		if err != nil {
+			return settingMsg{err: err}
+		}
+		if err := be.SetSetting(ctx, settingLastFunnel+dataset, string(b)); err != nil {
+			return settingMsg{err: fmt.Errorf("remember funnel: %w", err)}
+		}
+		if err := be.SetSetting(ctx, settingLastDataset, dataset); err != nil {
+			return settingMsg{err: fmt.Errorf("remember dataset: %w", err)}
+		}
+		return settingMsg{}
+	}
+}

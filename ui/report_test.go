@@ -1,0 +1,102 @@
+package ui
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/exp/golden"
+
+	"microfunnel/funnel"
+)
+
+func reportResult(t *testing.T, by string) *funnel.Result {
+	t.Helper()
+	def := testPresets()[0].Definition
+	def.By = by
+	res, err := funnel.Compute(&def, seededEvents(1, 400))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func TestRenderReport(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		by    string
+		width int
+	}{
+		{"plain_80", "", 80},
+		{"device_80", "device", 80},
+		{"device_60", "device", 60},
+		{"device_140", "device", 140},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := RenderReport(&b, reportResult(t, c.by), ReportOptions{Width: c.width, Dataset: "shop"}); err != nil {
+				t.Fatal(err)
+			}
+			checkWidth(t, b.String(), c.width)
+			golden.RequireEqual(t, b.Bytes())
+		})
+	}
+}
+
+func TestRenderReportColor(t *testing.T) {
+	var plain, color bytes.Buffer
+	res := reportResult(t, "device")
+	RenderReport(&plain, res, ReportOptions{})
+	RenderReport(&color, res, ReportOptions{Color: true})
+	if strings.Contains(plain.String(), "\x1b[") {
+		t.Error("escape codes without Color")
+	}
+	if !strings.Contains(color.String(), "\x1b[") {
+		t.Error("no escape codes with Color")
+	}
+}
+
+func TestRenderReportEmpty(t *testing.T) {
+	var b bytes.Buffer
+	res := &funnel.Result{Name: "nobody", Steps: []funnel.StepResult{{Name: "a"}, {Name: "b"}}}
+	if err := RenderReport(&b, res, ReportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "Nobody entered this funnel") {
+		t.Fatalf("got %q", b.String())
+	}
+	if RenderReport(&b, nil, ReportOptions{}) == nil {
+		t.Fatal("nil result should be an error")
+	}
+}
+
+func TestRenderMarkdown(t *testing.T) {
+	var b bytes.Buffer
+	if err := RenderMarkdown(&b, reportResult(t, "device")); err != nil {
+		t.Fatal(err)
+	}
+	golden.RequireEqual(t, b.Bytes())
+}
+
+func TestRenderCompare(t *testing.T) {
+	for _, w := range []int{80, 160} {
+		t.Run(itoa(w), func(t *testing.T) {
+			var b bytes.Buffer
+			if err := RenderCompare(&b, testComparisons(), ReportOptions{Width: w}); err != nil {
+				t.Fatal(err)
+			}
+			checkWidth(t, b.String(), w)
+			golden.RequireEqual(t, b.Bytes())
+		})
+	}
+}
+
+func checkWidth(t *testing.T, s string, w int) {
+	t.Helper()
+	for i, l := range strings.Split(s, "\n") {
+		if lw := lipgloss.Width(l); lw > w {
+			t.Errorf("line %d is %d wide (max %d): %q", i, lw, w, l)
+		}
+	}
+}

@@ -1,0 +1,180 @@
+package ui
+
+import (
+	"fmt"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/lipgloss"
+)
+
+// syncPanes hands the panes the state they draw. Called after every update
+// so a pane never shows a definition the root no longer has.
+func (m *Model) syncPanes() {
+	if n := len(m.def.Steps); m.step >= n {
+		m.step = maxInt(0, n-1)
+	}
+	m.hdr.info, m.hdr.def, m.hdr.segFilter, m.hdr.took = m.info, m.def, m.segFilter, m.took
+	m.hdr.busy = ""
+	switch {
+	case m.computing:
+		m.hdr.busy = m.spin.View() + " computing"
+	case m.loading:
+		m.hdr.busy = m.spin.View() + " loading"
+	}
+
+	if m.res != nil {
+		m.seg.setBreakdown(m.res.Breakdown)
+	} else if !m.computing {
+		m.seg.setBreakdown(nil)
+	}
+	m.seg.step = m.step
+	m.seg.active = m.focus == paneSegments
+	m.seg.note = ""
+	if m.def.By != "" && m.seg.bd == nil {
+		m.seg.note = "breaking down by " + m.def.By + "…"
+	}
+
+	f := &m.fun
+	f.def, f.cursor, f.active = m.def, m.step, m.focus == paneFunnel
+	f.steps, f.grouped, f.label, f.waiting = nil, nil, "", ""
+	switch {
+	case m.res != nil:
+		f.steps = m.res.Steps
+		f.label = "all users"
+		if m.segFilter != nil {
+			f.label = "segment " + fmtFilter(*m.segFilter)
+		}
+		if g := m.seg.markedSeries(); len(g) >= 2 {
+			f.grouped = g
+			f.label = fmt.Sprintf("%d marked segments of %s", len(g), m.seg.bd.Property)
+		} else if seg, ok := m.seg.current(); ok && m.focus == paneSegments && len(seg.Steps) == len(m.res.Steps) {
+			f.steps = seg.Steps
+			f.label = "preview " + m.seg.bd.Property + "=" + seg.Value + " · enter filters"
+		}
+	case m.computing:
+		f.waiting = "computing…"
+	case len(m.def.Steps) > 0 && len(m.def.Steps) < 2:
+		f.waiting = "A funnel needs at least 2 steps: press a to add one."
+	case m.statusErr:
+		f.waiting = "No result: see the status line."
+	}
+	if m.computing && m.res != nil {
+		f.label += " · updating…"
+	}
+
+	m.ed.def, m.ed.cursor, m.ed.active = m.def, m.step, m.focus == paneEditor
+}
+
+// layout gives each pane its size: header and footer first, then the
+// funnel takes what its steps need and the segments or editor the rest.
+// Wide terminals get the segments in a column of their own.
+func (m *Model) layout() {
+	w, h := m.w, m.h
+	m.help.Width = w
+	m.hdr.SetSize(w, 2)
+	bodyH := maxInt(0, h-m.hdr.Height()-2)
+	if m.picker != nil {
+		m.picker.SetSize(w, bodyH)
+	}
+	if m.prompt != nil {
+		m.prompt.SetSize(w, bodyH)
+	}
+	if m.cmp != nil {
+		m.cmp.SetSize(w, bodyH)
+	}
+	if m.wide() {
+		left := w * 55 / 100
+		right := w - left - 2
+		funH := minInt(m.fun.Height(), bodyH*2/3)
+		m.fun.SetSize(left, funH)
+		m.ed.SetSize(left, maxInt(0, bodyH-funH-1))
+		m.seg.SetSize(right, bodyH)
+		return
+	}
+	funH := minInt(m.fun.Height(), maxInt(bodyH/2, bodyH-8))
+	m.fun.SetSize(w, funH)
+	rest := maxInt(0, bodyH-funH-1)
+	m.seg.SetSize(w, rest)
+	m.ed.SetSize(w, rest)
+}
+
+func (m *Model) wide() bool { return m.w >= wideWidth && m.h >= 30 }
+
+// View draws the screen; every line is cut to the terminal's width.
+func (m *Model) View() string {
+	if m.w < minWidth || m.h < minHeight {
+		note := fmt.Sprintf("Terminal too small: %dx%d.\nmicrofunnel needs at least %dx%d.\nq quits.", m.w, m.h, minWidth, minHeight)
+		return clamp(note, m.w, m.h)
+	}
+	bodyH := maxInt(0, m.h-m.hdr.Height()-2)
+	var body string
+	switch {
+	case m.showHelp:
+		body = m.st.PaneActive.Render("Keys") + m.st.Faint.Render(" · ? or esc closes") + "\n\n" + fullHelp(m.st, m.keys.FullHelp(), m.w)
+	case m.prompt != nil:
+		body = m.prompt.View()
+	case m.picker != nil:
+		body = m.picker.View()
+	case m.cmp != nil:
+		body = m.cmp.View(m.spin.View())
+	case m.wide():
+		left := lipgloss.NewStyle().Width(m.fun.w).Render(m.fun.View() + "\n\n" + m.ed.View())
+		right := m.seg.View()
+		left = fitWidth(fitLines(left, bodyH), m.fun.w)
+		body = lipgloss.JoinHorizontal(lipgloss.Top, left, "  ", fitLines(right, bodyH))
+	default:
+		bottom := m.seg.View()
+		if m.focus == paneEditor {
+			bottom = m.ed.View()
+		}
+		body = m.fun.View() + "\n\n" + bottom
+	}
+	body = fitLines(body, bodyH)
+	return clamp(m.hdr.View()+"\n"+body+"\n"+m.footer(), m.w, m.h)
+}
+
+// footer is the status line and the keys that matter where the user is.
+func (m *Model) footer() string {
+	status := m.status
+	if status == "" {
+		status = " "
+	}
+	if m.statusErr {
+		status = m.st.Err.Render("error: " + status)
+	} else {
+		status = m.st.Info.Render(status)
+	}
+	var keys []key.Binding
+	switch {
+	case m.showHelp:
+		keys = []key.Binding{m.keys.Help, m.keys.Quit}
+	case m.prompt != nil:
+		keys = m.prompt.ShortHelp()
+	case m.picker != nil:
+		keys = m.picker.ShortHelp()
+	case m.cmp != nil:
+		keys = m.cmp.ShortHelp()
+	case m.focus == paneSegments:
+		keys = m.seg.ShortHelp()
+	case m.focus == paneEditor:
+		keys = m.ed.ShortHelp()
+	default:
+		keys = m.fun.ShortHelp()
+	}
+	return truncate(status, m.w) + "\n" + m.help.ShortHelpView(keys)
+}
+
+// screen names what is on screen, for tests and the layout check.
+func (m *Model) screen() string {
+	switch {
+	case m.showHelp:
+		return "help"
+	case m.prompt != nil:
+		return "prompt"
+	case m.picker != nil:
+		return "picker"
+	case m.cmp != nil:
+		return "compare"
+	}
+	return [...]string{"funnel", "segments", "editor"}[m.focus]
+}
