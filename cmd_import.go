@@ -52,15 +52,23 @@ skipped (use --force to import it again).`,
 				return err
 			}
 			failed := 0
+			var last error
 			for _, f := range files {
 				if err := importOne(cmd, st, dataset, f, rejects, o); err != nil {
 					if errors.Is(err, store.ErrAlreadyLoaded) {
 						fmt.Fprintf(cmd.OutOrStdout(), "%s: already imported into %s, nothing added (--force imports it again)\n", f, dataset)
 						continue
 					}
+					if len(files) == 1 {
+						return err
+					}
 					fmt.Fprintln(cmd.ErrOrStderr(), "microfunnel:", err)
 					failed++
+					last = err
 				}
+			}
+			if failed == 1 && len(files) == 1 {
+				return last
 			}
 			if failed > 0 {
 				return fmt.Errorf("%d of %d files not imported", failed, len(files))
@@ -133,8 +141,8 @@ func importOne(cmd *cobra.Command, st *store.Store, dataset, path, rejects strin
 			}
 		}
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "%s: %s events, %s users, %s rejected in %.2f s (%s events/s) into %s\n",
-		name, count(stats.Events), count(stats.Users), count(stats.Rejected), stats.Duration.Seconds(), count(int64(stats.EventsPerSecond())), dataset)
+	fmt.Fprintf(cmd.OutOrStdout(), "%s: %s, %s, %s rejected in %.2f s (%s events/s) into %s\n",
+		name, plural(stats.Events, "event"), plural(stats.Users, "user"), count(stats.Rejected), stats.Duration.Seconds(), count(int64(stats.EventsPerSecond())), dataset)
 	if stats.Rejected > 0 {
 		fmt.Fprintf(cmd.OutOrStdout(), "%s: rejected rows written to %s\n", name, rejects)
 	}

@@ -95,7 +95,7 @@ func generate(ctx context.Context, out, errw io.Writer, st *store.Store, b sampl
 	if err != nil {
 		return fmt.Errorf("sample %s: %w", name, err)
 	}
-	fmt.Fprintf(out, "%s: %s events, %s users generated in %.2f s\n", name, count(stats.Events), count(stats.Users), stats.Duration.Seconds())
+	fmt.Fprintf(out, "%s: %s, %s generated in %.2f s\n", name, plural(stats.Events, "event"), plural(stats.Users, "user"), stats.Duration.Seconds())
 	return nil
 }
 

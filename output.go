@@ -65,3 +65,11 @@ func count(n int64) string {
 	}
 	return b.String()
 }
+
+// plural is "1 event", "2,000 events".
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return count(n) + " " + noun + "s"
+}

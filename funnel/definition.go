@@ -129,7 +129,7 @@ func (d Duration) String() string {
 	switch {
 	case td == 0:
 		return "0"
-	case td%(7*24*time.Hour) == 0:
+	case td%(7*24*time.Hour) == 0 && td >= 14*24*time.Hour: // "7d" reads better than "1w"
 		return strconv.FormatInt(int64(td/(7*24*time.Hour)), 10) + "w"
 	case td%(24*time.Hour) == 0:
 		return strconv.FormatInt(int64(td/(24*time.Hour)), 10) + "d"

@@ -254,7 +254,7 @@ func (s *Store) Load(ctx context.Context, dataset string) (*funnel.Events, error
 	var ds, version int64
 	err := s.db.QueryRowContext(ctx, `SELECT id, version FROM datasets WHERE name = ?`, dataset).Scan(&ds, &version)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, fmt.Errorf("dataset %q: %w", dataset, ErrNotFound)
+		return nil, s.notFound(ctx, dataset)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", dataset, translate(err))

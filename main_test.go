@@ -1,0 +1,212 @@
+package main
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// run executes the CLI as a user would, returning stdout and the error
+// that main would print.
+func run(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	root := newRoot()
+	var out, errOut bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&errOut)
+	root.SetIn(strings.NewReader(""))
+	root.SetArgs(args)
+	err := root.Execute()
+	return out.String(), err
+}
+
+func sampleDB(t *testing.T) string {
+	t.Helper()
+	db := filepath.Join(t.TempDir(), "t.db")
+	if _, err := run(t, "--db", db, "sample", "--users", "3000"); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func TestReportJSONContract(t *testing.T) {
+	db := sampleDB(t)
+	out, err := run(t, "--db", db, "report", "--preset", "store", "--by", "device", "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Steps []struct {
+			Name           *string  `json:"name"`
+			Users          *int64   `json:"users"`
+			Conversion     *float64 `json:"conversion"`
+			StepConversion *float64 `json:"step_conversion"`
+		} `json:"steps"`
+		Breakdown *struct {
+			Property string `json:"property"`
+			Segments []struct {
+				Value *string `json:"value"`
+				Steps []struct {
+					Users *int64 `json:"users"`
+				} `json:"steps"`
+			} `json:"segments"`
+		} `json:"breakdown"`
+		Timings *struct {
+			Load    *float64 `json:"load"`
+			Compute *float64 `json:"compute"`
+		} `json:"timings_ms"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Steps) != 4 {
+		t.Fatalf("steps = %d", len(rep.Steps))
+	}
+	for i, s := range rep.Steps {
+		if s.Name == nil || s.Users == nil || s.Conversion == nil || s.StepConversion == nil {
+			t.Fatalf("step %d lacks a contract field: %s", i, out)
+		}
+		if *s.Conversion < 0 || *s.Conversion > 1 || *s.StepConversion < 0 || *s.StepConversion > 1 {
+			t.Errorf("step %d rates out of 0..1", i)
+		}
+	}
+	if *rep.Steps[0].Users == 0 || *rep.Steps[3].Users > *rep.Steps[0].Users {
+		t.Errorf("implausible users: %d -> %d", *rep.Steps[0].Users, *rep.Steps[3].Users)
+	}
+	if rep.Breakdown == nil || rep.Breakdown.Property != "device" || len(rep.Breakdown.Segments) == 0 {
+		t.Fatalf("breakdown = %+v", rep.Breakdown)
+	}
+	for i := range rep.Steps {
+		var sum int64
+		for _, seg := range rep.Breakdown.Segments {
+			sum += *seg.Steps[i].Users
+		}
+		if sum != *rep.Steps[i].Users {
+			t.Errorf("step %d: segments sum to %d, total %d", i+1, sum, *rep.Steps[i].Users)
+		}
+	}
+	if rep.Timings == nil || rep.Timings.Load == nil || rep.Timings.Compute == nil {
+		t.Error("no timings_ms")
+	}
+}
+
+func TestReportFormats(t *testing.T) {
+	db := sampleDB(t)
+	out, err := run(t, "--db", db, "report", "--dataset", "store", "--steps", "view_product,add_to_cart|add_to_wishlist,purchase", "--by", "source", "--format", "csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows[0][0] != "segment" || rows[1][0] != "(all)" || rows[1][2] != "view_product" || rows[2][2] != "add_to_cart|add_to_wishlist" {
+		t.Errorf("csv = %v", rows[:3])
+	}
+	out, err = run(t, "--db", db, "report", "--preset", "service", "--format", "markdown")
+	if err != nil || !strings.Contains(out, "|") {
+		t.Errorf("markdown: %v\n%s", err, out)
+	}
+	out, err = run(t, "--db", db, "report", "--preset", "content")
+	if err != nil || !strings.Contains(out, "█") {
+		t.Errorf("table: %v\n%s", err, out)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	db := sampleDB(t)
+	tests := []struct {
+		args  []string
+		want  string
+		usage bool
+	}{
+		{[]string{"report", "--dataset", "store", "--steps", "view_product,add_to_crt"}, `unknown event "add_to_crt" (did you mean "add_to_cart"?)`, false},
+		{[]string{"report", "--dataset", "store", "--steps", "view_product,purchase", "--by", "devise"}, `unknown property "devise"`, false},
+		{[]string{"report", "--dataset", "content", "--preset", "store"}, "preset store needs events missing from dataset content: view_product, add_to_cart, begin_checkout, purchase", false},
+		{[]string{"report", "--dataset", "store"}, "give exactly one of --steps, --funnel or --preset", true},
+		{[]string{"report", "--dataset", "store", "--steps", "a"}, "2 to 32 steps", true},
+		{[]string{"report", "--dataset", "store", "--preset", "store", "--window", "soon"}, `--window: duration "soon"`, true},
+		{[]string{"report", "--dataset", "store", "--preset", "store", "--format", "xml"}, `unknown --format "xml"`, true},
+		{[]string{"report", "--dataset", "shop", "--preset", "store"}, `dataset "shop": not found (have: content, service, store)`, false},
+		{[]string{"report", "--bogus"}, "unknown flag: --bogus", true},
+		{[]string{"events"}, `required flag(s) "dataset" not set`, false},
+		{[]string{"sample", "--business", "bakery"}, "bakery", true},
+		{[]string{"sample", "--business", "store"}, "dataset store already exists: use --replace", false},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			_, err := run(t, append([]string{"--db", db}, tt.args...)...)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("err = %v, want %q", err, tt.want)
+			}
+			var ue usageError
+			if tt.usage && !errors.As(err, &ue) {
+				t.Errorf("want a usage error (exit 2), got %T", err)
+			}
+		})
+	}
+}
+
+func TestImportAndListing(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "t.db")
+	out, err := run(t, "--db", db, "import", "--dataset", "shop", filepath.Join("store", "testdata", "import", "good.csv"))
+	if err != nil || !strings.Contains(out, "5 events, 3 users, 0 rejected") {
+		t.Fatalf("import: %v\n%s", err, out)
+	}
+	out, err = run(t, "--db", db, "import", "--dataset", "shop", filepath.Join("store", "testdata", "import", "good.csv"))
+	if err != nil || !strings.Contains(out, "already imported") {
+		t.Fatalf("second import: %v\n%s", err, out)
+	}
+	_, err = run(t, "--db", db, "import", "--dataset", "shop", filepath.Join("store", "testdata", "import", "bad_time.csv"))
+	if err == nil || !strings.Contains(err.Error(), "line 3") {
+		t.Fatalf("bad file: %v", err)
+	}
+	out, err = run(t, "--db", db, "datasets", "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ds []struct {
+		Name   string `json:"name"`
+		Events int    `json:"events"`
+	}
+	if err := json.Unmarshal([]byte(out), &ds); err != nil || len(ds) != 1 || ds[0].Events != 5 {
+		t.Fatalf("datasets = %s (%v)", out, err)
+	}
+	out, err = run(t, "--db", db, "events", "--dataset", "shop")
+	if err != nil || !strings.Contains(out, "view_product  3       3") {
+		t.Errorf("events: %v\n%s", err, out)
+	}
+	out, err = run(t, "--db", db, "props", "--dataset", "shop", "device", "--format", "csv")
+	if err != nil || !strings.HasPrefix(out, "value,users,events\n") {
+		t.Errorf("props: %v\n%s", err, out)
+	}
+}
+
+func TestNotADatabase(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "notes.db")
+	os.WriteFile(p, bytes.Repeat([]byte("not a database at all "), 100), 0o644)
+	_, err := run(t, "--db", p, "datasets")
+	if err == nil || !strings.Contains(err.Error(), "not a SQLite database") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+// Not on a terminal, `microfunnel` with no command generates the samples on
+// first run and prints the store's report.
+func TestDefaultRunPrintsReport(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "t.db")
+	out, err := run(t, "--db", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"View product", "Purchase", "Breakdown by device", "mobile"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("report lacks %q:\n%s", want, out)
+		}
+	}
+}
