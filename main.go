@@ -112,7 +112,7 @@ prints the store's funnel report instead.`,
 	root.AddCommand(
 		a.importCmd(),
 		a.datasetsCmd(), a.eventsCmd(), a.propsCmd(), a.dropCmd(),
-		a.reportCmd(), a.sampleCmd(), a.presetsCmd(), a.compareCmd(), a.uiCmd(),
+		a.reportCmd(), a.sampleCmd(), a.presetsCmd(), a.compareCmd(), a.uiCmd(), a.benchCmd(),
 	)
 	return root
 }

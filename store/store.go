@@ -63,7 +63,7 @@ func Open(path string) (*Store, error) {
 	}
 	// Pragmas in the DSN so that every pooled connection gets them.
 	q := url.Values{}
-	for _, p := range []string{"page_size(16384)", "busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)", "cache_size(-65536)"} {
+	for _, p := range []string{"page_size(16384)", "busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
 		q.Add("_pragma", p)
 	}
 	q.Set("_txlock", "immediate")

@@ -199,6 +199,14 @@ func (s *Store) write(ctx context.Context, dataset string, replace bool, produce
 				return err
 			}
 		}
+		// A big page cache while writing saves spilling pages to the WAL
+		// twice; put back the default before the connection goes back to
+		// the pool, so readers do not keep 64 MiB of pages resident.
+		if _, err := tx.ExecContext(ctx, `PRAGMA cache_size = -65536`); err != nil {
+			drain()
+			return err
+		}
+		defer tx.ExecContext(ctx, `PRAGMA cache_size = -2000`)
 		w := &writer{ctx: ctx, tx: tx, ds: dsID}
 		if err := w.start(existed); err != nil {
 			drain()
@@ -340,7 +348,7 @@ type writer struct {
 	knownSets map[string]int // canonical set -> dense index
 	setIDs    []int64        // by dense index
 	nextSet   int64
-	setID     []int64  // by local set
+	setID     []any    // by local set: the id, boxed once for every row that binds it
 	setDense  []uint32 // by local set
 
 	userDense, nameDense []uint32
@@ -355,7 +363,7 @@ type dict struct {
 	known map[string]int // name -> dense index
 	ids   []int64        // by dense index
 	next  int64
-	id    []int64 // by local index
+	id    []any // by local index: the id, boxed once for every row that binds it
 }
 
 func (w *writer) loadDict(d *dict, table string, existed bool) error {
@@ -390,7 +398,7 @@ func (w *writer) intern(d *dict, names []string, dense *[]uint32) error {
 	var fresh []any
 	for _, n := range names {
 		if i, ok := d.known[n]; ok {
-			d.id = append(d.id, d.ids[i])
+			d.id = append(d.id, any(d.ids[i]))
 			*dense = append(*dense, uint32(i))
 			continue
 		}
@@ -398,7 +406,7 @@ func (w *writer) intern(d *dict, names []string, dense *[]uint32) error {
 		d.known[n] = len(d.ids)
 		*dense = append(*dense, uint32(len(d.ids)))
 		d.ids = append(d.ids, d.next)
-		d.id = append(d.id, d.next)
+		d.id = append(d.id, any(d.next))
 		fresh = append(fresh, d.next, w.ds, n)
 	}
 	return w.insertRows(`INSERT INTO `+d.table+` (id, dataset_id, name) VALUES `, 3, fresh)
@@ -495,8 +503,9 @@ func (w *writer) add(ch chunk) error {
 	}
 	args := w.args[:0]
 	full := rowsPerInsert * 5
+	ds := any(w.ds)
 	for i := range ch.ts {
-		args = append(args, w.ds, w.users.id[ch.user[i]], ch.ts[i], w.names.id[ch.name[i]], w.setID[ch.set[i]])
+		args = append(args, ds, w.users.id[ch.user[i]], ch.ts[i], w.names.id[ch.name[i]], w.setID[ch.set[i]])
 		if len(args) == full {
 			if _, err := w.events.ExecContext(w.ctx, args...); err != nil {
 				return err
@@ -568,7 +577,7 @@ func (w *writer) addProps(ch chunk) error {
 		}
 		w.kb = kb
 		if d, ok := w.knownSets[string(kb)]; ok {
-			w.setID = append(w.setID, w.setIDs[d])
+			w.setID = append(w.setID, any(w.setIDs[d]))
 			w.setDense = append(w.setDense, uint32(d))
 			continue
 		}
@@ -576,7 +585,7 @@ func (w *writer) addProps(ch chunk) error {
 		d := len(w.setIDs)
 		w.knownSets[string(kb)] = d
 		w.setIDs = append(w.setIDs, w.nextSet)
-		w.setID = append(w.setID, w.nextSet)
+		w.setID = append(w.setID, any(w.nextSet))
 		w.setDense = append(w.setDense, uint32(d))
 		freshSets = append(freshSets, w.nextSet, w.ds)
 		for _, p := range gp {
