@@ -87,7 +87,9 @@ func median(ds []time.Duration) time.Duration {
 	return s[len(s)/2]
 }
 
-func msf(d time.Duration) string { return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64) + " ms" }
+func msf(d time.Duration) string {
+	return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64) + " ms"
+}
 
 func benchDefinition(window time.Duration, by string) funnel.Definition {
 	def := funnel.Definition{Window: funnel.Duration(window), By: by}
