@@ -271,3 +271,48 @@ func FuzzImportCSV(f *testing.F) {
 		}
 	})
 }
+
+// cancelAfter yields a CSV of many rows and cancels the import's context
+// part-way, as a killed process would stop it: the transaction never
+// commits, so the store must be as it was.
+type cancelAfter struct {
+	rows, cancelAt int
+	cancel         func()
+	buf            []byte
+}
+
+func (c *cancelAfter) Read(p []byte) (int, error) {
+	for len(c.buf) < len(p) {
+		if c.rows == 0 {
+			c.buf = append(c.buf, "user_id,event,time,device\n"...)
+		}
+		c.rows++
+		if c.rows == c.cancelAt {
+			c.cancel()
+		}
+		c.buf = fmt.Appendf(c.buf, "u%d,view,%d,mobile\n", c.rows%5000, 1709287200000+c.rows)
+	}
+	n := copy(p, c.buf)
+	c.buf = c.buf[n:]
+	return n, nil
+}
+
+func TestInterruptedImportLeavesStoreAsItWas(t *testing.T) {
+	s, _ := openTemp(t)
+	if _, err := importFile(t, s, "d", "good.csv", ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	before := dump(t, s)
+	ctx, cancel := context.WithCancel(context.Background())
+	_, err := s.Import(ctx, "d", "endless.csv", &cancelAfter{cancelAt: 300_000, cancel: cancel}, ImportOptions{})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if dump(t, s) != before {
+		t.Fatal("an interrupted import changed the store")
+	}
+	// And the same import can simply be run again.
+	if _, err := importFile(t, s, "d", "semicolon.csv", ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
