@@ -111,7 +111,7 @@ func (b *batch) add(r *Record) {
 		n := len(b.values[k])
 		v := intern(b.valIdx[k], &b.values[k], p.Value)
 		if len(b.values[k]) > n {
-			b.valLog = append(b.valLog, valAdd{k, p.Value})
+			b.valLog = append(b.valLog, valAdd{k, b.values[k][v]}) // the clone: p.Value may alias a read buffer
 		}
 		ps = append(ps, pair{k, v})
 	}

@@ -179,15 +179,6 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("migration %s: %w", m.name, err)
 		}
 	}
-	// Check the file as a whole once it opens: a corrupt page elsewhere is
-	// better reported now than halfway through a funnel.
-	var ok string
-	if err := s.db.QueryRowContext(ctx, `PRAGMA quick_check(1)`).Scan(&ok); err != nil {
-		return translate(err)
-	}
-	if ok != "ok" {
-		return fmt.Errorf("%w: the database file is corrupt (%s)", ErrNotDatabase, ok)
-	}
 	return nil
 }
 

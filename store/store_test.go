@@ -87,12 +87,15 @@ func reference(recs []Record) []flat {
 	return out
 }
 
-func flattenEvents(ev *funnel.Events) []flat {
+func flattenEvents(ev *funnel.Events, keys ...string) []flat {
+	if len(keys) == 0 {
+		keys = []string{"device", "country"}
+	}
 	var out []flat
 	for u := 0; u < ev.NumUsers(); u++ {
 		for i := ev.UserStart[u]; i < ev.UserStart[u+1]; i++ {
 			props := ""
-			for _, k := range []string{"device", "country"} {
+			for _, k := range keys {
 				if p := ev.Props[k]; p != nil {
 					if v := p.OfSet[ev.Set[i]]; v != 0 {
 						props += k + "=" + p.Values[v] + ";"
