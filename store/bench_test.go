@@ -11,8 +11,11 @@ import (
 	"time"
 )
 
-// WriteBenchCSV writes n events of about n/16 users as an export would: in
-// time order, with user, event, an RFC 3339 time and three properties.
+// writeBenchCSV writes n events of about n/16 users, each row from a user
+// drawn at random, with user, event, an RFC 3339 time and three properties:
+// the worst case for import, with no locality at all. (BenchmarkImport in
+// export_bench_test.go uses sample.WriteExport, with sessions, as real
+// exports have.)
 func writeBenchCSV(tb testing.TB, path string, n int) {
 	tb.Helper()
 	f, err := os.Create(path)
@@ -39,9 +42,9 @@ func writeBenchCSV(tb testing.TB, path string, n int) {
 	}
 }
 
-// BenchmarkImportCSV imports a generated export into a fresh database:
-// go test ./store -run '^$' -bench ImportCSV -benchtime 1x
-func BenchmarkImportCSV(b *testing.B) {
+// BenchmarkImportWorstCase imports the no-locality CSV into a fresh database:
+// go test ./store -run '^$' -bench ImportWorstCase -benchtime 1x
+func BenchmarkImportWorstCase(b *testing.B) {
 	for _, n := range []int{1_000_000, 10_000_000} {
 		b.Run(fmt.Sprintf("%dM", n/1_000_000), func(b *testing.B) {
 			dir := b.TempDir()
@@ -68,40 +71,6 @@ func BenchmarkImportCSV(b *testing.B) {
 				s.Close()
 				b.ReportMetric(st.EventsPerSecond(), "events/s")
 				b.StartTimer()
-			}
-		})
-	}
-}
-
-// BenchmarkColdLoad opens a database file in a new Store and loads a
-// dataset's columns, as a new process does before its first funnel.
-func BenchmarkColdLoad(b *testing.B) {
-	for _, n := range []int{1_000_000, 10_000_000} {
-		b.Run(fmt.Sprintf("%dM", n/1_000_000), func(b *testing.B) {
-			dir := b.TempDir()
-			csvPath := filepath.Join(dir, "events.csv")
-			writeBenchCSV(b, csvPath, n)
-			dbPath := filepath.Join(dir, "bench.db")
-			s, err := Open(dbPath)
-			if err != nil {
-				b.Fatal(err)
-			}
-			f, _ := os.Open(csvPath)
-			if _, err := s.Import(context.Background(), "bench", "events.csv", f, ImportOptions{}); err != nil {
-				b.Fatal(err)
-			}
-			f.Close()
-			s.Close()
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				s, err := Open(dbPath)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if _, err := s.Load(context.Background(), "bench"); err != nil {
-					b.Fatal(err)
-				}
-				s.Close()
 			}
 		})
 	}

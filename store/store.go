@@ -7,6 +7,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"embed"
 	"errors"
 	"fmt"
@@ -193,6 +194,39 @@ func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
 		return translate(err)
 	}
 	return translate(tx.Commit())
+}
+
+// inConnTx runs fn in one write transaction on a connection of its own
+// (the importer talks to the driver directly through it), committed only if
+// fn succeeds.
+func (s *Store) inConnTx(ctx context.Context, fn func(*sql.Conn) error) error {
+	c, err := s.db.Conn(ctx)
+	if err != nil {
+		return translate(err)
+	}
+	defer c.Close()
+	if _, err := c.ExecContext(ctx, `BEGIN IMMEDIATE`); err != nil {
+		return translate(err)
+	}
+	committed := false
+	defer func() {
+		if committed {
+			return
+		}
+		// Not ctx: it may be the reason for rolling back.
+		if _, err := c.ExecContext(context.Background(), `ROLLBACK`); err != nil {
+			// Never hand a connection still in a transaction back to the pool.
+			c.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	if err := fn(c); err != nil {
+		return translate(err)
+	}
+	if _, err := c.ExecContext(ctx, `COMMIT`); err != nil {
+		return translate(err)
+	}
+	committed = true
+	return nil
 }
 
 // Setting returns a stored setting, or "" when it is not set.

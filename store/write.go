@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -176,7 +177,7 @@ func (s *Store) write(ctx context.Context, dataset string, replace bool, produce
 	}
 	var result *cols
 	var dsID, version int64
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inConnTx(ctx, func(tx *sql.Conn) error {
 		var existed bool
 		var err error
 		if dsID, version, existed, err = s.datasetForWrite(ctx, tx, dataset); err != nil {
@@ -291,7 +292,7 @@ func minMax(ts []int64) (lo, hi int64) {
 	return lo, hi
 }
 
-func (s *Store) datasetForWrite(ctx context.Context, tx *sql.Tx, name string) (id, version int64, existed bool, err error) {
+func (s *Store) datasetForWrite(ctx context.Context, tx queryer, name string) (id, version int64, existed bool, err error) {
 	err = tx.QueryRowContext(ctx, `SELECT id, version FROM datasets WHERE name = ?`, name).Scan(&id, &version)
 	if err == nil {
 		return id, version, true, nil
@@ -305,7 +306,7 @@ func (s *Store) datasetForWrite(ctx context.Context, tx *sql.Tx, name string) (i
 
 // clearDataset removes a dataset's events and everything interned for it;
 // with all, the dataset row (and its funnels and ledger) too.
-func clearDataset(ctx context.Context, tx *sql.Tx, id int64, all bool) error {
+func clearDataset(ctx context.Context, tx queryer, id int64, all bool) error {
 	stmts := []string{
 		`DELETE FROM events WHERE dataset_id = ?`,
 		`DELETE FROM packs WHERE dataset_id = ?`,
@@ -332,7 +333,7 @@ func clearDataset(ctx context.Context, tx *sql.Tx, id int64, all bool) error {
 // dense order (id order) is known without reading ids back.
 type writer struct {
 	ctx context.Context
-	tx  *sql.Tx
+	tx  *sql.Conn // in a transaction
 	ds  int64
 
 	users, names dict
@@ -352,7 +353,6 @@ type writer struct {
 	setDense  []uint32 // by local set
 
 	userDense, nameDense []uint32
-	events               *sql.Stmt
 	args                 []any
 	kb                   []byte
 }
@@ -444,8 +444,8 @@ func (w *writer) start(existed bool) error {
 			return err
 		}
 	}
-	w.events, err = w.tx.PrepareContext(w.ctx, eventsInsert+strings.TrimSuffix(strings.Repeat("(?,?,?,?,?),", rowsPerInsert), ","))
-	return err
+	w.args = make([]any, 0, rowsPerInsert*5)
+	return nil
 }
 
 const eventsInsert = `INSERT INTO events (dataset_id, user_id, ts, event_id, set_id) VALUES `
@@ -501,19 +501,56 @@ func (w *writer) add(ch chunk) error {
 	if err := w.addProps(ch); err != nil {
 		return fmt.Errorf("properties: %w", err)
 	}
-	args := w.args[:0]
-	full := rowsPerInsert * 5
+	return w.insertEvents(ch)
+}
+
+var eventsInsertFull = eventsInsert + strings.TrimSuffix(strings.Repeat("(?,?,?,?,?),", rowsPerInsert), ",")
+
+// insertEvents writes a chunk's events through the driver directly:
+// database/sql's per-argument conversion is a tenth of an import, and the
+// rows of a chunk are plain int64s. The driver connection is used only
+// inside Raw, as database/sql requires.
+func (w *writer) insertEvents(ch chunk) error {
 	ds := any(w.ds)
-	for i := range ch.ts {
-		args = append(args, ds, w.users.id[ch.user[i]], ch.ts[i], w.names.id[ch.name[i]], w.setID[ch.set[i]])
-		if len(args) == full {
-			if _, err := w.events.ExecContext(w.ctx, args...); err != nil {
+	rest := len(ch.ts) % rowsPerInsert
+	full := len(ch.ts) - rest
+	err := w.tx.Raw(func(dc any) error {
+		prep, ok := dc.(driver.ConnPrepareContext)
+		if !ok {
+			return errors.New("sqlite driver cannot prepare with a context")
+		}
+		st, err := prep.PrepareContext(w.ctx, eventsInsertFull)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		exec, ok := st.(driver.StmtExecContext)
+		if !ok {
+			return errors.New("sqlite driver cannot execute with a context")
+		}
+		nv := make([]driver.NamedValue, 5*rowsPerInsert)
+		for i := range nv {
+			nv[i].Ordinal = i + 1
+		}
+		for lo := 0; lo < full; lo += rowsPerInsert {
+			for j := 0; j < rowsPerInsert; j++ {
+				i := lo + j
+				v := nv[5*j : 5*j+5]
+				v[0].Value, v[1].Value, v[2].Value, v[3].Value, v[4].Value = ds, w.users.id[ch.user[i]], ch.ts[i], w.names.id[ch.name[i]], w.setID[ch.set[i]]
+			}
+			if _, err := exec.ExecContext(w.ctx, nv); err != nil {
 				return err
 			}
-			args = args[:0]
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	w.args = args[:0]
+	args := w.args[:0]
+	for i := full; i < len(ch.ts); i++ {
+		args = append(args, ds, w.users.id[ch.user[i]], ch.ts[i], w.names.id[ch.name[i]], w.setID[ch.set[i]])
+	}
 	return w.insertRows(eventsInsert, 5, args)
 }
 
