@@ -98,31 +98,15 @@ func readCols(ctx context.Context, q queryer, ds, version int64) (*cols, error) 
 // rebuildCols reads the events table in (user, time, rowid) order: slow on
 // big datasets, which is why the packed copy exists.
 func rebuildCols(ctx context.Context, q queryer, ds int64, n dsCounts) (*cols, error) {
-	dense := func(table string) (map[int64]uint32, error) {
-		rows, err := q.QueryContext(ctx, `SELECT id FROM `+table+` WHERE dataset_id = ? ORDER BY id`, ds)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		m := map[int64]uint32{}
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				return nil, err
-			}
-			m[id] = uint32(len(m))
-		}
-		return m, rows.Err()
-	}
-	users, err := dense("users")
+	users, err := denseIDs(ctx, q, "users", ds)
 	if err != nil {
 		return nil, err
 	}
-	names, err := dense("event_names")
+	names, err := denseIDs(ctx, q, "event_names", ds)
 	if err != nil {
 		return nil, err
 	}
-	sets, err := dense("prop_sets")
+	sets, err := denseIDs(ctx, q, "prop_sets", ds)
 	if err != nil {
 		return nil, err
 	}
@@ -177,7 +161,7 @@ func buildEvents(ctx context.Context, q queryer, ds int64, c *cols) (*funnel.Eve
 		return nil, err
 	}
 	// Set ids are dense in id order.
-	setIDs, err := denseSetIDs(ctx, q, ds)
+	setIDs, err := denseIDs(ctx, q, "prop_sets", ds)
 	if err != nil {
 		return nil, err
 	}
@@ -218,8 +202,9 @@ func buildEvents(ctx context.Context, q queryer, ds int64, c *cols) (*funnel.Eve
 	return ev, rows.Err()
 }
 
-func denseSetIDs(ctx context.Context, q queryer, ds int64) (map[int64]uint32, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id FROM prop_sets WHERE dataset_id = ? ORDER BY id`, ds)
+// denseIDs maps a per-dataset table's ids to dense indices (id order).
+func denseIDs(ctx context.Context, q queryer, table string, ds int64) (map[int64]uint32, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id FROM `+table+` WHERE dataset_id = ? ORDER BY id`, ds)
 	if err != nil {
 		return nil, err
 	}
