@@ -38,8 +38,14 @@ and reason to the rejects file. Content already imported into the dataset is
 skipped (use --force to import it again).`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, files []string) error {
+			if err := needDataset(dataset); err != nil {
+				return err
+			}
 			if err := store.ValidDatasetName(dataset); err != nil {
 				return usagef("--dataset: %v", err)
+			}
+			if rejects != "" && len(files) > 1 {
+				return usagef("--rejects names one file: with several inputs each gets its own FILE.rejects.tsv")
 			}
 			if o.Format != "" && o.Format != "csv" && o.Format != "ndjson" {
 				return usagef("unknown --format %q: want csv or ndjson", o.Format)
@@ -86,7 +92,6 @@ skipped (use --force to import it again).`,
 	f.BoolVar(&o.SkipBad, "skip-bad", false, "import the good rows and write the bad ones to the rejects file")
 	f.StringVar(&rejects, "rejects", "", "rejects file for --skip-bad (default FILE.rejects.tsv, or stdin.rejects.tsv)")
 	f.BoolVar(&o.Force, "force", false, "import content that was already imported into the dataset")
-	cmd.MarkFlagRequired("dataset")
 	return cmd
 }
 
@@ -130,16 +135,21 @@ func importOne(cmd *cobra.Command, st *store.Store, dataset, path, rejects strin
 	o.Progress = func(n int64) { bar.set(n, "bytes") }
 	stats, err := st.Import(cmd.Context(), dataset, name, in, o)
 	bar.done()
-	if err != nil {
-		return err
-	}
 	if f, ok := o.Rejects.(*os.File); ok {
 		f.Close()
-		if stats.Rejected > 0 {
-			if err := os.Rename(f.Name(), rejects); err != nil {
-				return fmt.Errorf("import %s: rejects file: %w", name, err)
+		// Kept whenever rows were rejected, also when all of them were.
+		var bad *store.BadInputError
+		if stats.Rejected > 0 || errors.As(err, &bad) && bad.Count > 0 {
+			if rerr := os.Rename(f.Name(), rejects); rerr != nil {
+				return fmt.Errorf("import %s: rejects file: %w", name, rerr)
+			}
+			if err != nil {
+				return fmt.Errorf("%w (rejected rows written to %s)", err, rejects)
 			}
 		}
+	}
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: %s, %s, %s rejected in %.2f s (%s events/s) into %s\n",
 		name, plural(stats.Events, "event"), plural(stats.Users, "user"), count(stats.Rejected), stats.Duration.Seconds(), count(int64(stats.EventsPerSecond())), dataset)

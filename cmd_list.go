@@ -65,6 +65,9 @@ func (a *app) eventsCmd() *cobra.Command {
 			if err := checkFormat(format, "table", "json", "csv"); err != nil {
 				return err
 			}
+			if err := needDataset(dataset); err != nil {
+				return err
+			}
 			st, err := a.open()
 			if err != nil {
 				return err
@@ -82,7 +85,6 @@ func (a *app) eventsCmd() *cobra.Command {
 	}
 	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json or csv")
 	cmd.Flags().StringVarP(&dataset, "dataset", "d", "", "dataset name (required)")
-	cmd.MarkFlagRequired("dataset")
 	return cmd
 }
 
@@ -95,6 +97,9 @@ func (a *app) propsCmd() *cobra.Command {
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(format, "table", "json", "csv"); err != nil {
+				return err
+			}
+			if err := needDataset(dataset); err != nil {
 				return err
 			}
 			st, err := a.open()
@@ -126,7 +131,6 @@ func (a *app) propsCmd() *cobra.Command {
 	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json or csv")
 	cmd.Flags().StringVarP(&dataset, "dataset", "d", "", "dataset name (required)")
 	cmd.Flags().IntVar(&limit, "limit", 20, "with KEY: how many values to list (0 lists all)")
-	cmd.MarkFlagRequired("dataset")
 	return cmd
 }
 

@@ -39,6 +39,14 @@ func (e usageError) Unwrap() error { return e.error }
 
 func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format, a...)} }
 
+// needDataset checks the --dataset flag that a command cannot do without.
+func needDataset(name string) error {
+	if name == "" {
+		return usagef("--dataset is required (list them with: microfunnel datasets)")
+	}
+	return nil
+}
+
 // app holds what every command shares.
 type app struct {
 	dbFlag string
@@ -114,6 +122,17 @@ prints the store's funnel report instead.`,
 		a.datasetsCmd(), a.eventsCmd(), a.propsCmd(), a.dropCmd(),
 		a.reportCmd(), a.sampleCmd(), a.presetsCmd(), a.compareCmd(), a.uiCmd(), a.benchCmd(),
 	)
+	// A wrong number of arguments is a usage error (exit 2), like a wrong flag.
+	for _, c := range append(root.Commands(), root) {
+		if args := c.Args; args != nil {
+			c.Args = func(c *cobra.Command, a []string) error {
+				if err := args(c, a); err != nil {
+					return usageError{fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
+				}
+				return nil
+			}
+		}
+	}
 	return root
 }
 

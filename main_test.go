@@ -134,7 +134,9 @@ func TestErrors(t *testing.T) {
 		{[]string{"report", "--dataset", "store", "--preset", "store", "--format", "xml"}, `unknown --format "xml"`, true},
 		{[]string{"report", "--dataset", "shop", "--preset", "store"}, `dataset "shop": not found (have: content, service, store)`, false},
 		{[]string{"report", "--bogus"}, "unknown flag: --bogus", true},
-		{[]string{"events"}, `required flag(s) "dataset" not set`, false},
+		{[]string{"events"}, "--dataset is required", true},
+		{[]string{"drop"}, "accepts 1 arg(s), received 0", true},
+		{[]string{"import", "--dataset", "x", "--skip-bad", "--rejects", "r.tsv", "a.csv", "b.csv"}, "--rejects names one file", true},
 		{[]string{"sample", "--business", "bakery"}, "bakery", true},
 		{[]string{"sample", "--business", "store"}, "dataset store already exists: use --replace", false},
 	}

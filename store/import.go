@@ -100,7 +100,7 @@ func (s *Store) Import(ctx context.Context, dataset, source string, r io.Reader,
 		return InsertStats{}, err
 	}
 	st, err := s.write(ctx, dataset, false, func(b *batch, flush func() error) (WriteOptions, error) {
-		p.b, p.flush = b, flush
+		p.b, p.flush, p.ctx = b, flush, ctx
 		if err := p.run(); err != nil {
 			return WriteOptions{}, err
 		}
@@ -113,7 +113,7 @@ func (s *Store) Import(ctx context.Context, dataset, source string, r io.Reader,
 			if p.bad.Count > 0 {
 				reason = fmt.Sprintf("all %d rows are bad", p.bad.Count)
 			}
-			return WriteOptions{}, &BadInputError{Source: source, Reason: reason}
+			return WriteOptions{}, &BadInputError{Source: source, Reason: reason, Count: p.bad.Count, First: p.bad.First}
 		}
 		return WriteOptions{Force: o.Force, Hash: hex.EncodeToString(p.hash.Sum(nil)), Source: source, Rejected: int64(p.bad.Count)}, nil
 	})
@@ -139,21 +139,34 @@ type parser struct {
 	rec    Record
 	line   int
 	multi  []byte // a record spanning lines
+	comma  byte
 	// flush hands the rows parsed so far to the writer; nil in tests that
 	// only parse.
 	flush   func() error
 	flushed int
+	rows    int
+	ctx     context.Context // checked now and then so an interrupt stops parsing
 }
 
 // rowDone flushes every chunkRows rows, unless a bad row already dooms the
 // file (then parsing goes on only to count and report bad rows).
 func (p *parser) rowDone() error {
-	if p.flush == nil || p.b.len()-p.flushed < chunkRows || (p.bad.Count > 0 && !p.o.SkipBad) {
+	p.rows++
+	if p.rows%chunkRows == 0 && p.ctx != nil {
+		if err := p.ctx.Err(); err != nil {
+			return err
+		}
+	}
+	if p.flush == nil || p.b.len()-p.flushed < chunkRows || p.doomed() {
 		return nil
 	}
 	p.flushed = p.b.len()
 	return p.flush()
 }
+
+// doomed: a bad row rejects the whole file, so good rows after it are
+// checked (to report the bad ones) but no longer kept.
+func (p *parser) doomed() bool { return p.bad.Count > 0 && !p.o.SkipBad }
 
 type countingReader struct {
 	r        io.Reader
@@ -199,6 +212,9 @@ func newParser(source string, r io.Reader, o ImportOptions) (*parser, error) {
 	}
 	first := bytes.TrimLeft(head, " \t\r\n")
 	looksJSON := len(first) > 0 && first[0] == '{'
+	if len(first) > 0 && first[0] == '[' {
+		return nil, &BadInputError{Source: source, Reason: "this looks like a JSON array; microfunnel reads NDJSON, one JSON object a line (jq -c '.[]' converts it)"}
+	}
 	switch strings.ToLower(o.Format) {
 	case "":
 		if looksJSON {
@@ -397,7 +413,9 @@ func (p *parser) row(cols, vals []string, r roles) string {
 			rec.Props = append(rec.Props, Prop{cols[i], vals[i]})
 		}
 	}
-	p.b.add(rec)
+	if !p.doomed() {
+		p.b.add(rec)
+	}
 	return ""
 }
 
@@ -418,6 +436,12 @@ func missing(what string, cols []string, idx []int, given string, cands []string
 
 var errLongLine = errors.New("line too long")
 
+// readError: the input could not be read to its end (a truncated or
+// damaged gzip stream, an I/O error), so the file is rejected whole.
+func (p *parser) readError(err error) error {
+	return &BadInputError{Source: p.source, Reason: fmt.Sprintf("reading failed after line %d: %v", p.line, err)}
+}
+
 // readRecord reads one CSV record: a line, or several when a quoted field
 // holds newlines. The bytes are valid until the next read.
 func (p *parser) readRecord() (rec []byte, start int, err error) {
@@ -430,16 +454,20 @@ func (p *parser) readRecord() (rec []byte, start int, err error) {
 	}
 	p.line++
 	start = p.line
-	if bytes.Count(line, []byte{'"'})%2 == 0 {
+	open := inQuotes(line, p.comma, false)
+	if !open {
 		return trimEOL(line), start, nil
 	}
 	p.multi = append(p.multi[:0], line...)
-	for bytes.Count(p.multi, []byte{'"'})%2 == 1 {
+	for open {
 		line, err := p.readLine()
 		if err == io.EOF {
 			break // an unclosed quote: the record's parse says so
 		}
 		if err != nil {
+			if errors.Is(err, errLongLine) {
+				p.line++
+			}
 			return nil, start, err
 		}
 		p.line++
@@ -447,8 +475,38 @@ func (p *parser) readRecord() (rec []byte, start int, err error) {
 			return nil, start, errLongLine
 		}
 		p.multi = append(p.multi, line...)
+		open = inQuotes(line, p.comma, true)
 	}
 	return trimEOL(p.multi), start, nil
+}
+
+// inQuotes reports whether a CSV line ends inside a quoted field, given
+// whether it starts inside one. A quote opens a field only at the field's
+// start, so a stray quote in the middle of a value (5" screen) does not
+// swallow the lines after it.
+func inQuotes(line []byte, comma byte, open bool) bool {
+	fieldStart := !open
+	for i := 0; i < len(line); i++ {
+		c := line[i]
+		switch {
+		case open:
+			if c == '"' {
+				if i+1 < len(line) && line[i+1] == '"' {
+					i++ // an escaped quote
+					continue
+				}
+				open = false
+			}
+		case c == '"' && fieldStart:
+			open = true
+			fieldStart = false
+		case c == comma:
+			fieldStart = true
+		default:
+			fieldStart = false
+		}
+	}
+	return open
 }
 
 func trimEOL(b []byte) []byte {
@@ -475,6 +533,7 @@ func splitCSV(rec []byte, comma byte, fields []string) ([]string, error) {
 	cr := csv.NewReader(bytes.NewReader(rec))
 	cr.Comma = rune(comma)
 	cr.FieldsPerRecord = -1
+	cr.LazyQuotes = true // a quote inside an unquoted value is that character
 	out, err := cr.Read()
 	if err != nil {
 		var pe *csv.ParseError
@@ -499,10 +558,11 @@ func (p *parser) csv() error {
 		return &BadInputError{Source: p.source, Reason: fmt.Sprintf("the header line is longer than %d bytes", MaxLineBytes)}
 	}
 	if err != nil && err != io.EOF {
-		return fmt.Errorf("read %s: %w", p.source, err)
+		return p.readError(err)
 	}
 	rec = bytes.TrimPrefix(rec, []byte("\xef\xbb\xbf"))
 	comma := sniffComma(rec)
+	p.comma = comma
 	header, err := splitCSV(rec, comma, nil)
 	if err != nil {
 		return &BadInputError{Source: p.source, Reason: "cannot read the header line: " + err.Error()}
@@ -540,7 +600,7 @@ func (p *parser) csv() error {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("read %s: %w", p.source, err)
+			return p.readError(err)
 		}
 		if len(rec) == 0 {
 			continue // a blank line
@@ -594,9 +654,12 @@ func (p *parser) ndjson() error {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("read %s: %w", p.source, err)
+			return p.readError(err)
 		}
 		trimmed := bytes.TrimSpace(line)
+		if p.line == 1 {
+			trimmed = bytes.TrimPrefix(trimmed, []byte("\xef\xbb\xbf"))
+		}
 		if len(trimmed) == 0 {
 			continue
 		}

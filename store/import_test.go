@@ -5,11 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 func importFile(t testing.TB, s *Store, ds, name string, o ImportOptions) (InsertStats, error) {
@@ -287,6 +290,9 @@ func (c *cancelAfter) Read(p []byte) (int, error) {
 			c.buf = append(c.buf, "user_id,event,time,device\n"...)
 		}
 		c.rows++
+		if c.rows > 5_000_000 {
+			return 0, io.EOF
+		}
 		if c.rows == c.cancelAt {
 			c.cancel()
 		}
@@ -353,4 +359,138 @@ func TestImportLargeFileMatchesReference(t *testing.T) {
 			t.Fatalf("event %d = %+v, want %+v", i, got[i], ref[i])
 		}
 	}
+}
+
+// A quote inside an unquoted value is that character, and never swallows
+// the lines after it.
+func TestImportStrayQuote(t *testing.T) {
+	s, _ := openTemp(t)
+	in := "user_id,event,time,screen\n" +
+		"u1,view,1709287200,5\" screen\n" +
+		"u2,view,1709287201,\"quoted, with comma\"\n" +
+		"u3,view,1709287202,\"two\nlines\"\n" +
+		"u4,view,1709287203,plain\n"
+	st, err := s.Import(context.Background(), "d", "q.csv", strings.NewReader(in), ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Events != 4 {
+		t.Fatalf("%d events, want 4", st.Events)
+	}
+	ev, _ := s.Load(context.Background(), "d")
+	want := []string{"", `5" screen`, "quoted, with comma", "two\nlines", "plain"}
+	if got := ev.Props["screen"].Values; !reflect.DeepEqual(got, want) {
+		t.Errorf("values = %q, want %q", got, want)
+	}
+	// An unclosed quote at a field's start is one bad row; its line number
+	// is right and the rows before it are not lost with --skip-bad.
+	in = "user_id,event,time\nu1,view,1709287200\nu2,\"view,1709287201\n"
+	var rej bytes.Buffer
+	st, err = s.Import(context.Background(), "e", "open.csv", strings.NewReader(in), ImportOptions{SkipBad: true, Rejects: &rej})
+	if err != nil || st.Events != 1 || st.Rejected != 1 || !strings.HasPrefix(rej.String(), "3\t") {
+		t.Fatalf("unclosed quote: %+v, %v, rejects %q", st, err, rej.String())
+	}
+}
+
+func TestImportCancelledBeforeStart(t *testing.T) {
+	s, _ := openTemp(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	before := runtime.NumGoroutine()
+	_, err := s.Import(ctx, "d", "endless.csv", &cancelAfter{cancelAt: -1, cancel: func() {}}, ImportOptions{})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v", err)
+	}
+	// The parser goroutine ends with the import.
+	for i := 0; i < 100 && runtime.NumGoroutine() > before; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Fatalf("%d goroutines after the import, %d before", n, before)
+	}
+}
+
+func TestConcurrentOpenOfANewFile(t *testing.T) {
+	for round := 0; round < 10; round++ {
+		path := filepath.Join(t.TempDir(), "new.db")
+		errs := make(chan error, 4)
+		for i := 0; i < 4; i++ {
+			go func() {
+				s, err := Open(path)
+				if err == nil {
+					s.Close()
+				}
+				errs <- err
+			}()
+		}
+		for i := 0; i < 4; i++ {
+			if err := <-errs; err != nil {
+				t.Fatalf("round %d: %v", round, err)
+			}
+		}
+	}
+}
+
+// One process keeps a dataset loaded while another drops and re-creates it
+// under the same name: the first must see the new data.
+func TestCacheSeesARecreatedDataset(t *testing.T) {
+	ctx := context.Background()
+	a, path := openTemp(t)
+	b, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	insertAll(t, a, "shop", []Record{{User: "u1", Time: 1, Event: "old"}})
+	if ev, _ := b.Load(ctx, "shop"); ev.Names[0] != "old" {
+		t.Fatal("setup")
+	}
+	if err := a.DeleteDataset(ctx, "shop"); err != nil {
+		t.Fatal(err)
+	}
+	insertAll(t, a, "shop", []Record{{User: "u1", Time: 1, Event: "new", Props: []Prop{{"secret", "x"}}}, {User: "u2", Time: 2, Event: "new"}})
+	ev, err := b.Load(ctx, "shop")
+	if err != nil || ev.Names[0] != "new" || ev.Len() != 2 {
+		t.Fatalf("loaded %v (%v), want the re-created dataset", ev.Names, err)
+	}
+	// Dropping it takes its property values out of the file too.
+	if err := a.DeleteDataset(ctx, "shop"); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	a.db.QueryRow(`SELECT count(*) FROM prop_values`).Scan(&n)
+	if n != 0 {
+		t.Fatalf("%d property values left after the drop", n)
+	}
+}
+
+// FuzzImportLoad runs whole imports: whatever is accepted must load back
+// with as many events as the import reported.
+func FuzzImportLoad(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "import", "*"))
+	for _, p := range files {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b, true)
+		}
+	}
+	s, _ := openTemp(f)
+	n := 0
+	f.Fuzz(func(t *testing.T, data []byte, skip bool) {
+		n++
+		ds := fmt.Sprintf("d%d", n)
+		st, err := s.Import(context.Background(), ds, "fuzz", bytes.NewReader(data), ImportOptions{SkipBad: skip, Force: true})
+		if err != nil {
+			if _, derr := s.Dataset(context.Background(), ds); derr == nil {
+				t.Fatalf("a failed import left dataset %s behind: %v", ds, err)
+			}
+			return
+		}
+		ev, err := s.Load(context.Background(), ds)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int64(ev.Len()) != st.Events {
+			t.Fatalf("imported %d events, loaded %d", st.Events, ev.Len())
+		}
+	})
 }

@@ -229,7 +229,7 @@ func (s *Store) remember(ctx context.Context, name string, ds, version int64, c 
 		delete(s.cache, name)
 		return
 	}
-	s.cache[name] = &cached{version: version, ev: ev}
+	s.cache[name] = &cached{id: ds, version: version, ev: ev}
 }
 
 // Load returns the dataset's events as columns for the engine. The result is
@@ -247,7 +247,7 @@ func (s *Store) Load(ctx context.Context, dataset string) (*funnel.Events, error
 	s.mu.Lock()
 	c := s.cache[dataset]
 	s.mu.Unlock()
-	if c != nil && c.version == version {
+	if c != nil && c.id == ds && c.version == version {
 		return c.ev, nil
 	}
 	var ev *funnel.Events
@@ -261,7 +261,7 @@ func (s *Store) Load(ctx context.Context, dataset string) (*funnel.Events, error
 			return err
 		}
 		s.mu.Lock()
-		s.cache[dataset] = &cached{version: version, ev: ev}
+		s.cache[dataset] = &cached{id: ds, version: version, ev: ev}
 		s.mu.Unlock()
 		return nil
 	})

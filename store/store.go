@@ -43,8 +43,8 @@ type Store struct {
 }
 
 type cached struct {
-	version int64
-	ev      *funnel.Events
+	id, version int64 // datasets.id is never reused
+	ev          *funnel.Events
 }
 
 // Open opens (creating if needed) the database at path and brings its
@@ -73,7 +73,15 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	s := &Store{db: db, path: path, Now: time.Now, cache: map[string]*cached{}}
-	if err := s.migrate(context.Background()); err != nil {
+	// Two processes creating the same new file race to switch it to WAL,
+	// and SQLite answers BUSY at once rather than through busy_timeout;
+	// the loser just tries again.
+	err = s.migrate(context.Background())
+	for try := 0; isBusy(err) && try < 100; try++ {
+		time.Sleep(time.Duration(10+try) * time.Millisecond)
+		err = s.migrate(context.Background())
+	}
+	if err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
@@ -95,11 +103,14 @@ func translate(err error) error {
 			return fmt.Errorf("%w: the file is not a SQLite database", ErrNotDatabase)
 		case sqlite3.SQLITE_CORRUPT:
 			return fmt.Errorf("%w: the database file is corrupt (%v)", ErrNotDatabase, err)
-		case sqlite3.SQLITE_CONSTRAINT:
-			return fmt.Errorf("%w: %v", ErrExists, err)
 		}
 	}
 	return err
+}
+
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && (se.Code()&0xff == sqlite3.SQLITE_BUSY || se.Code()&0xff == sqlite3.SQLITE_LOCKED)
 }
 
 type migration struct {
@@ -171,6 +182,12 @@ func (s *Store) migrate(ctx context.Context) error {
 			continue
 		}
 		if err := s.inTx(ctx, func(tx *sql.Tx) error {
+			// Another process may have migrated since we looked: ask again
+			// under the write lock (the transaction is IMMEDIATE).
+			var done int
+			if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations WHERE version = ?`, m.version).Scan(&done); err != nil || done > 0 {
+				return err
+			}
 			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
 				return err
 			}

@@ -169,12 +169,18 @@ func (s *Store) write(ctx context.Context, dataset string, replace bool, produce
 			produceErr = flush()
 		}
 	}()
-	// However the writer ends, the producer must not block on a full channel.
+	// However the writer ends, even before its transaction could start, the
+	// producer must not block on a full channel nor go on reading.
+	drained := false
 	drain := func() {
-		close(stop)
-		for range chunks {
+		if !drained {
+			drained = true
+			close(stop)
+			for range chunks {
+			}
 		}
 	}
+	defer drain()
 	var result *cols
 	var dsID, version int64
 	err := s.inConnTx(ctx, func(tx *sql.Conn) error {
@@ -215,6 +221,10 @@ func (s *Store) write(ctx context.Context, dataset string, replace bool, produce
 		}
 		dbg("start")
 		for ch := range chunks {
+			if err := ctx.Err(); err != nil {
+				drain()
+				return err
+			}
 			if err := w.add(ch); err != nil {
 				drain()
 				return err
@@ -322,6 +332,16 @@ func clearDataset(ctx context.Context, tx queryer, id int64, all bool) error {
 	}
 	for _, q := range stmts {
 		if _, err := tx.ExecContext(ctx, q, id); err != nil {
+			return err
+		}
+	}
+	// Property values and keys are shared; drop the ones no dataset uses
+	// now, so that a dropped dataset's values leave the file too.
+	for _, q := range []string{
+		`DELETE FROM prop_values WHERE id NOT IN (SELECT value_id FROM prop_set_values)`,
+		`DELETE FROM prop_keys WHERE id NOT IN (SELECT key_id FROM prop_set_values)`,
+	} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
 			return err
 		}
 	}

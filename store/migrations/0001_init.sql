@@ -1,7 +1,10 @@
 -- Datasets, with counters kept up to date by every write so listing them
 -- never scans events.
+-- AUTOINCREMENT: an id is never reused, so (id, version) names one state
+-- of one dataset even across a drop and a re-import under the same name
+-- (the in-memory caches of other processes rely on it).
 CREATE TABLE datasets (
-	id         INTEGER PRIMARY KEY,
+	id         INTEGER PRIMARY KEY AUTOINCREMENT,
 	name       TEXT NOT NULL UNIQUE,
 	created_ms INTEGER NOT NULL,
 	version    INTEGER NOT NULL DEFAULT 0,
