@@ -104,7 +104,6 @@ func (s *Store) Import(ctx context.Context, dataset, source string, r io.Reader,
 		if err := p.run(); err != nil {
 			return WriteOptions{}, err
 		}
-		dbg("parsed")
 		if p.bad.Count > 0 && !o.SkipBad {
 			return WriteOptions{}, &p.bad
 		}

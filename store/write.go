@@ -8,7 +8,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -219,7 +218,6 @@ func (s *Store) write(ctx context.Context, dataset string, replace bool, produce
 			drain()
 			return err
 		}
-		dbg("start")
 		for ch := range chunks {
 			if err := ctx.Err(); err != nil {
 				drain()
@@ -257,14 +255,11 @@ func (s *Store) write(ctx context.Context, dataset string, replace bool, produce
 		for i, e := range b.set {
 			sets[i] = w.setDense[e]
 		}
-		dbg("chunks done")
 		result = merge(old, w.totalUsers, dense, b.ts, names, sets)
-		dbg("merged")
 		version++
 		if err := writeCols(ctx, tx, dsID, version, result); err != nil {
 			return err
 		}
-		dbg("packed")
 		var first, last any
 		if len(result.ts) > 0 {
 			first, last = minMax(result.ts)
@@ -282,12 +277,10 @@ func (s *Store) write(ctx context.Context, dataset string, replace bool, produce
 		}
 		return nil
 	})
-	dbg("committed")
 	if err != nil {
 		return st, err
 	}
 	s.remember(ctx, dataset, dsID, version, result)
-	dbg("remembered")
 	return st, nil
 }
 
@@ -686,13 +679,4 @@ func scanIDs(rows *sql.Rows, into map[string]int64) error {
 		into[s] = id
 	}
 	return rows.Err()
-}
-
-var dbgT = time.Now()
-
-func dbg(what string) {
-	if os.Getenv("MF_DEBUG") != "" {
-		fmt.Fprintf(os.Stderr, "%8.3fs %s\n", time.Since(dbgT).Seconds(), what)
-		dbgT = time.Now()
-	}
 }
