@@ -12,10 +12,14 @@ type field struct {
 	placeholder string
 	value       []rune
 	pos         int
+	// selected: the text was filled in for the user (the funnel's name, the
+	// window): typing replaces it, backspace clears it, and moving the
+	// cursor keeps it for editing, as in a dialog with its text selected.
+	selected bool
 }
 
 func newField(prompt, value string) field {
-	f := field{prompt: prompt, value: []rune(value)}
+	f := field{prompt: prompt, value: []rune(value), selected: value != ""}
 	f.pos = len(f.value)
 	return f
 }
@@ -25,6 +29,16 @@ func (f field) Value() string { return string(f.value) }
 // Update edits the text; it reports whether the key was a text key, so the
 // caller can leave other keys (arrows up/down, enter, esc) to itself.
 func (f *field) Update(k tea.KeyMsg) bool {
+	if f.selected {
+		f.selected = false
+		switch k.Type {
+		case tea.KeyRunes, tea.KeySpace, tea.KeyBackspace, tea.KeyDelete:
+			f.value, f.pos = nil, 0
+			if k.Type == tea.KeyBackspace || k.Type == tea.KeyDelete {
+				return true
+			}
+		}
+	}
 	switch k.Type {
 	case tea.KeyRunes, tea.KeySpace:
 		r := k.Runes
@@ -91,6 +105,9 @@ func (f field) View(st *Styles, w int) string {
 		before = "…" + string(r[len(r)-room+1:])
 	}
 	text := before + cur + after
+	if f.selected {
+		text = st.Cursor.Reverse(true).Render(before) + cur
+	}
 	if len(f.value) == 0 && f.placeholder != "" {
 		text = cur + st.Faint.Render(f.placeholder)
 	}
