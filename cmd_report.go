@@ -252,13 +252,7 @@ func writeReport(w io.Writer, rep *report, format string) error {
 	case "markdown":
 		return ui.RenderMarkdown(w, rep.Result)
 	default:
-		if err := ui.RenderReport(w, rep.Result, ui.ReportOptions{Color: useColor(os.Stdout), Width: termWidth()}); err != nil {
-			return err
-		}
-		if len(rep.Steps) > 0 && rep.Steps[0].Users == 0 {
-			fmt.Fprintf(w, "\nNobody entered this funnel in dataset %s: no user did %s in the range and filters given.\n", rep.Dataset, rep.Steps[0].Name)
-		}
-		return nil
+		return ui.RenderReport(w, rep.Result, ui.ReportOptions{Color: useColor(os.Stdout), Width: termWidth(), Dataset: rep.Dataset})
 	}
 }
 

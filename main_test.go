@@ -154,6 +154,18 @@ func TestErrors(t *testing.T) {
 	}
 }
 
+func TestNobodyEntered(t *testing.T) {
+	db := sampleDB(t)
+	out, err := run(t, "--db", db, "report", "--preset", "store", "--from", "2030-01-01", "--by", "device")
+	if err != nil || strings.Count(out, "Nobody entered this funnel") != 1 {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	out, err = run(t, "--db", db, "report", "--preset", "store", "--from", "2030-01-01", "--format", "json")
+	if err != nil || !strings.Contains(out, `"conversion": 0,`) || strings.Contains(out, "NaN") {
+		t.Fatalf("%v\n%s", err, out)
+	}
+}
+
 func TestImportAndListing(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "t.db")
 	out, err := run(t, "--db", db, "import", "--dataset", "shop", filepath.Join("store", "testdata", "import", "good.csv"))
