@@ -224,3 +224,34 @@ func TestDefaultRunPrintsReport(t *testing.T) {
 		}
 	}
 }
+
+// A preset printed by `presets NAME` is a definition file that --funnel
+// reads back to the same report; stdin imports with "-".
+func TestPresetFileAndStdin(t *testing.T) {
+	db := sampleDB(t)
+	def, err := run(t, "--db", db, "presets", "store-wishlist")
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "f.json")
+	os.WriteFile(file, []byte(def), 0o644)
+	a, err := run(t, "--db", db, "report", "--dataset", "store", "--funnel", file, "--format", "csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := run(t, "--db", db, "report", "--preset", "store-wishlist", "--format", "csv")
+	if err != nil || a != b {
+		t.Fatalf("--funnel and --preset differ (%v):\n%s\n%s", err, a, b)
+	}
+
+	root := newRoot()
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&out)
+	csvData, _ := os.ReadFile(filepath.Join("store", "testdata", "import", "good.csv"))
+	root.SetIn(bytes.NewReader(csvData))
+	root.SetArgs([]string{"--db", db, "import", "--dataset", "piped", "-"})
+	if err := root.Execute(); err != nil || !strings.Contains(out.String(), "stdin: 5 events") {
+		t.Fatalf("stdin import: %v\n%s", err, out.String())
+	}
+}
