@@ -117,8 +117,9 @@ func ParseDuration(s string) (Duration, error) {
 		return Duration(d), nil
 	}
 	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("duration %q: want a positive duration such as 30m, 24h, 7d or 2w", s)
+	if err != nil || d < time.Millisecond {
+		// Event times are milliseconds: a shorter duration would silently be 0.
+		return 0, fmt.Errorf("duration %q: want a positive duration of at least 1ms, such as 30m, 24h, 7d or 2w", s)
 	}
 	return Duration(d), nil
 }

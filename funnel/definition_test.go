@@ -65,7 +65,7 @@ func TestParseDuration(t *testing.T) {
 			t.Errorf("ParseDuration(%q) = %v (%q), %v; want %v (%q)", tt.in, time.Duration(d), d.String(), err, tt.want, tt.str)
 		}
 	}
-	for _, bad := range []string{"", "soon", "-1d", "0h", "d", "7x"} {
+	for _, bad := range []string{"", "soon", "-1d", "0h", "d", "7x", "1us", "999us"} {
 		if _, err := ParseDuration(bad); err == nil {
 			t.Errorf("ParseDuration(%q): want an error", bad)
 		}

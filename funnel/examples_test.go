@@ -51,6 +51,9 @@ func TestSemanticsExamples(t *testing.T) {
 		{"totals: A@50 is inside the first attempt; A@80 starts the second", []ev{{"A", 0, ""}, {"A", 50, ""}, {"B", 70, ""}, {"A", 80, ""}, {"B", 90, ""}}, []string{"A", "B"}, func(d *Definition) { d.Count = Totals }, []int64{2, 1}},
 		{"users: same events", []ev{{"A", 0, ""}, {"A", 50, ""}, {"B", 70, ""}, {"A", 80, ""}, {"B", 90, ""}}, []string{"A", "B"}, nil, []int64{1, 1}},
 		{"nobody entered", []ev{{"B", 0, ""}, {"C", 1, ""}}, abc, nil, []int64{0, 0, 0}},
+		{"ABBC strict (a repeated step event breaks the chain)", []ev{{"A", 0, ""}, {"B", 1, ""}, {"B", 2, ""}, {"C", 3, ""}}, abc, func(d *Definition) { d.Mode = Strict }, []int64{1, 1, 0}},
+		{"totals: A@50 inside a failing attempt starts nothing", []ev{{"A", 0, ""}, {"A", 50, ""}, {"B", 70, ""}}, []string{"A", "B"}, func(d *Definition) { d.Count = Totals }, []int64{1, 0}},
+		{"users: the chain from A@50", []ev{{"A", 0, ""}, {"A", 50, ""}, {"B", 70, ""}}, []string{"A", "B"}, nil, []int64{1, 1}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -126,5 +129,42 @@ func TestAttributionExample(t *testing.T) {
 	}
 	if want := []string{"desktop", OtherSegment, NoneSegment}; !reflect.DeepEqual(vals, want) {
 		t.Errorf("top 1: got %v, want %v", vals, want)
+	}
+}
+
+// The counted chain takes the latest events: A@0 B@10 B@50 measures the
+// time to B on B@50, and "first" attribution reads the latest step-1 event
+// that reaches the furthest step.
+func TestCountedChainIsTheLatest(t *testing.T) {
+	min := func(n int64) int64 { return n * 60_000 }
+	ev := buildEvents([]tev{{name: "A", t: min(0)}, {name: "B", t: min(10)}, {name: "B", t: min(50)}})
+	d := &Definition{Steps: []Step{{Events: []string{"A"}}, {Events: []string{"B"}}}, Window: Duration(time.Hour)}
+	r, err := Compute(d, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Durations over 256 ms are kept to 8 significant bits (at most 0.8% low).
+	if got := r.Steps[1].MedianMs; got > min(50) || got < min(50)*99/100 {
+		t.Errorf("median time to B = %d ms, want about %d (the latest chain)", got, min(50))
+	}
+}
+
+// A date-only "to" is the whole UTC day, to the last millisecond.
+func TestDateRangeToIsAWholeDay(t *testing.T) {
+	day := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
+	to, _ := ParseDate("2026-09-01")
+	for _, c := range []struct {
+		at   time.Time
+		want int64
+	}{{day.Add(24*time.Hour - time.Millisecond), 1}, {day.Add(24 * time.Hour), 0}} {
+		ev := buildEvents([]tev{{name: "A", t: c.at.UnixMilli()}, {name: "B", t: c.at.UnixMilli()}})
+		d := &Definition{Steps: []Step{{Events: []string{"A"}}, {Events: []string{"B"}}}, To: &to}
+		r, err := Compute(d, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Steps[0].Users != c.want {
+			t.Errorf("event at %s: %d users, want %d", c.at, r.Steps[0].Users, c.want)
+		}
 	}
 }

@@ -53,6 +53,9 @@ func TestFisherExact(t *testing.T) {
 		{1, 9, 11, 3, 0.002759456},
 		{0, 5, 5, 0, 0.007936508},
 		{2, 3, 2, 3, 1},
+		{4, 1, 1, 4, 0.2063492}, // tables tied with the observed one count too
+		{2, 2, 2, 2, 1},
+		{7, 2, 3, 8, 0.06977852},
 	} {
 		if got := FisherExact(c.a, c.b, c.c, c.d); !near(got, c.p, 1e-6) {
 			t.Errorf("Fisher(%d,%d,%d,%d) = %v, want %v", c.a, c.b, c.c, c.d, got, c.p)
