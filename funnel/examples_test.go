@@ -168,3 +168,22 @@ func TestDateRangeToIsAWholeDay(t *testing.T) {
 		}
 	}
 }
+
+// "first" attribution reads the counted chain's step-1 event: the latest
+// step-1 event that reaches the furthest step, not the first touch.
+func TestFirstAttributionIsTheCountedChain(t *testing.T) {
+	min := func(n int64) int64 { return n * 60_000 }
+	ev := buildEvents([]tev{
+		{name: "A", t: min(0), props: map[string]string{"device": "mobile"}},
+		{name: "A", t: min(5), props: map[string]string{"device": "desktop"}},
+		{name: "B", t: min(10), props: map[string]string{"device": "desktop"}},
+	})
+	d := &Definition{Steps: []Step{{Events: []string{"A"}}, {Events: []string{"B"}}}, Window: Duration(time.Hour), By: "device"}
+	r, err := Compute(d, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if segs := r.Breakdown.Segments; len(segs) != 1 || segs[0].Value != "desktop" {
+		t.Errorf("segments = %+v, want the user in desktop", segs)
+	}
+}
