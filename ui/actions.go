@@ -25,6 +25,12 @@ func (m *Model) onKey(k tea.KeyMsg) tea.Cmd {
 		}
 		return tea.Batch(cmds...)
 	}
+	if !key.Matches(k, m.keys.Quit) || m.prompt != nil || m.picker != nil {
+		if len(m.pending) > 0 || m.mustWait(k) {
+			m.hold(k)
+			return nil
+		}
+	}
 	if m.prompt != nil {
 		p, res, cmd := m.prompt.Update(k)
 		*m.prompt = p
@@ -152,23 +158,93 @@ func (m *Model) onKey(k tea.KeyMsg) tea.Cmd {
 		m.openPropertyPicker()
 	case key.Matches(k, km.ClearSegment):
 		if m.segFilter == nil && len(m.seg.marked) == 0 {
+			m.setStatus("no segment filter or marks to clear")
 			return nil
 		}
 		m.seg.marked = map[string]bool{}
 		if m.segFilter != nil {
+			m.setStatus("segment filter " + fmtFilter(*m.segFilter) + " removed: all users")
 			m.segFilter = nil
 			return m.recompute()
 		}
+		m.setStatus("marks cleared")
 	default:
 		return m.paneKey(k)
 	}
 	return nil
 }
 
+// mustWait says whether k acts on state that is still on its way: anything
+// but typing while a dataset loads, and moving through segments while the
+// breakdown asked for is computing (the list on screen is the old one).
+func (m *Model) mustWait(k tea.KeyMsg) bool {
+	if m.prompt != nil || m.picker != nil {
+		return false
+	}
+	if m.loading {
+		return true
+	}
+	if m.focus != paneSegments || m.showHelp || m.cmp != nil || !m.computing || m.def.By == "" {
+		return false
+	}
+	if m.seg.bd != nil && m.seg.bd.Property == m.def.By {
+		return false
+	}
+	km := m.keys
+	for _, b := range []key.Binding{km.Up, km.Down, km.Top, km.Bottom, km.Mark, km.Select, km.Back} {
+		if key.Matches(k, b) {
+			return true
+		}
+	}
+	return false
+}
+
+// hold queues k and says so, so a key is never dropped without a word.
+func (m *Model) hold(k tea.KeyMsg) {
+	const maxPending = 64
+	if len(m.pending) >= maxPending {
+		m.setStatus(fmt.Sprintf("still busy: %d keys waiting, %s ignored", len(m.pending), k.String()))
+		return
+	}
+	m.pending = append(m.pending, k)
+	names := make([]string, len(m.pending))
+	for i, p := range m.pending {
+		names[i] = p.String()
+	}
+	what := "loading"
+	if !m.loading {
+		what = "breaking down by " + m.def.By
+	}
+	m.setStatus(what + "… then: " + strings.Join(names, " "))
+}
+
+// replay runs the held keys in order; one that must wait again re-queues
+// itself and everything after it.
+func (m *Model) replay() tea.Cmd {
+	q := m.pending
+	m.pending = nil
+	if m.status != "" && !m.statusErr && strings.Contains(m.status, "… then: ") {
+		m.setStatus("")
+	}
+	var cmds []tea.Cmd
+	for _, k := range q {
+		cmds = append(cmds, m.onKey(k))
+	}
+	return tea.Batch(cmds...)
+}
+
 // paneKey gives movement to the focused pane.
 func (m *Model) paneKey(k tea.KeyMsg) tea.Cmd {
 	km := m.keys
 	if m.focus == paneSegments {
+		if _, ok := m.seg.current(); !ok && (key.Matches(k, km.Select) || key.Matches(k, km.Mark)) {
+			if m.def.By == "" {
+				m.setStatus("no segments: b breaks the funnel down by a property, B picks one")
+			} else {
+				m.setStatus("no segments of " + m.def.By + " to " + map[bool]string{true: "filter to", false: "mark"}[key.Matches(k, km.Select)])
+			}
+			return nil
+		}
 		if key.Matches(k, km.Select) {
 			return m.filterToSegment()
 		}
@@ -304,6 +380,7 @@ func (m *Model) openPropertyPicker() {
 		items = append(items, item{label: p.Key, value: p.Key, detail: fmtInt(p.Distinct) + " values"})
 	}
 	m.openPicker(pickProperty, "Break down by", items)
+	m.picker.selectValue(m.def.By)
 }
 
 func (m *Model) openCompare() tea.Cmd {
@@ -415,7 +492,9 @@ func (m *Model) afterPrompt(kind promptKind, v string) tea.Cmd {
 		// The name changes no number; remember it without a recompute.
 		return rememberCmd(m.ctx, m.be, m.dataset, cloneDef(m.def))
 	case promptSave:
-		return saveCmd(m.ctx, m.be, m.dataset, strings.TrimSpace(v), cloneDef(m.def))
+		// The name is part of the funnel now: reopening shows it.
+		return tea.Batch(saveCmd(m.ctx, m.be, m.dataset, strings.TrimSpace(v), cloneDef(m.def)),
+			rememberCmd(m.ctx, m.be, m.dataset, cloneDef(m.def)))
 	}
 	return nil
 }

@@ -25,7 +25,7 @@ func (e *editorPane) SetSize(w, h int) { e.w, e.h = w, h }
 
 func (e editorPane) ShortHelp() []key.Binding {
 	k := e.keys
-	return []key.Binding{k.AddStep, k.DeleteStep, k.MoveUp, k.MoveDown, k.AddAlt, k.StepFilter, k.Rename, k.CycleWindow, k.Mode, k.Counting, k.Help}
+	return []key.Binding{k.AddStep, k.DeleteStep, k.MoveUp, k.MoveDown, k.AddAlt, k.StepFilter, k.Rename, k.CycleWindow, k.Mode, k.Counting, k.NextPane}
 }
 
 func (e editorPane) View() string {

@@ -27,13 +27,17 @@ type funnelPane struct {
 	cursor  int
 	active  bool
 	waiting string // why there are no numbers yet
+	// allSteps: there is room for every step's details in a table rather
+	// than the focused step's in a line or two.
+	allSteps bool
 }
 
 func (f *funnelPane) SetSize(w, h int) { f.w, f.h = w, h }
 
 func (f funnelPane) ShortHelp() []key.Binding {
 	k := f.keys
-	return []key.Binding{k.Up, k.Down, k.NextPane, k.AddStep, k.DeleteStep, k.CycleWindow, k.CycleBy, k.Preset, k.Save, k.Help, k.Quit}
+	// Most useful first: the footer drops from the end to fit.
+	return []key.Binding{k.NextPane, k.CycleBy, k.AddStep, k.Save, k.Dataset, k.Compare, k.Preset, k.DeleteStep, k.CycleWindow, k.Up, k.Down}
 }
 
 // Height is the number of lines the pane wants at its width, so the root
@@ -43,47 +47,124 @@ func (f funnelPane) Height() int {
 	if len(f.grouped) >= 2 {
 		return 1 + n*(1+len(f.grouped))
 	}
+	if f.allSteps && len(f.steps) > 0 {
+		return 1 + 1 + n + 1 + 2 + len(f.steps)
+	}
+	if len(f.steps) == 0 && f.waiting != "" {
+		return 1 + maxInt(n, 1) + 2
+	}
 	return 1 + 1 + maxInt(n, 1) + 1 + len(strings.Split(f.details(), "\n"))
+}
+
+// HeightWithin is Height when that fits in max; grouped bars that do not
+// fit switch to their compact form, one line less per step.
+func (f funnelPane) HeightWithin(max int) int {
+	h := f.Height()
+	if n, k := len(f.def.Steps), len(f.grouped); k >= 2 && h > max {
+		h = 1 + n*k
+	}
+	return minInt(h, max)
+}
+
+// stepTable is every step's details at once, the focused one marked.
+func (f funnelPane) stepTable() string {
+	st := f.st
+	nameW := 4
+	for _, s := range f.steps {
+		nameW = maxInt(nameW, len([]rune(s.Name)))
+	}
+	nameW = minInt(nameW, 24)
+	head := fmt.Sprintf("     %s %10s %8s %9s %9s   %s", padRight("step", nameW), "dropped", "of prev", "median", "p90", "from step 1 (95% CI)")
+	lines := []string{st.PaneTitle.Render("Step details") + st.Faint.Render(" · time is from the previous step"), st.Faint.Render(head)}
+	for i, s := range f.steps {
+		cur := "  "
+		name := padRight(s.Name, nameW)
+		if i == f.cursor {
+			cur = st.Cursor.Render("▸ ")
+			name = st.Selected.Render(name)
+		}
+		ci := fmt.Sprintf("%s (%s–%s)", fmtPct(s.Conversion), fmtPct(s.ConversionCI.Low), fmtPct(s.ConversionCI.High))
+		if i == 0 {
+			lines = append(lines, cur+st.Faint.Render(padRight(itoa(i+1), 3))+name+
+				fmt.Sprintf(" %10s %8s %9s %9s   %s", "", "", "", "", fmtInt(s.Users)+" entered"))
+			continue
+		}
+		lines = append(lines, cur+st.Faint.Render(padRight(itoa(i+1), 3))+name+
+			fmt.Sprintf(" %10s %8s %9s %9s   %s", fmtInt(s.DropOff), fmtPct(s.DropOffShare), fmtMs(s.MedianMs), fmtMs(s.P90Ms), ci))
+	}
+	return strings.Join(lines, "\n")
 }
 
 func (f funnelPane) View() string {
 	st := f.st
-	var b strings.Builder
 	title := st.PaneTitle
 	if f.active {
 		title = st.PaneActive
 	}
-	b.WriteString(title.Render("Funnel"))
+	head := title.Render("Funnel")
 	if f.label != "" {
-		b.WriteString(st.Faint.Render(" · " + f.label))
+		head += st.Faint.Render(" · " + f.label)
 	}
-	b.WriteString("\n")
+	var lines []string
 	switch {
 	case len(f.def.Steps) == 0:
-		b.WriteString(st.Faint.Render("  No steps. Press a to add a step, p for a preset, O for a saved funnel.") + "\n")
+		lines = []string{st.Faint.Render("  No steps. Press a to add a step, p for a preset, O for a saved funnel.")}
 	case len(f.grouped) >= 2:
-		f.viewGrouped(&b)
+		var more string
+		lines, more = f.viewGrouped(maxInt(1, f.h-1))
+		head += st.Faint.Render(more)
 	case len(f.steps) == 0:
+		rows := make([]string, len(f.def.Steps))
 		for i, s := range f.def.Steps {
 			cur := "  "
 			if i == f.cursor {
 				cur = st.Cursor.Render("▸ ")
 			}
-			b.WriteString(cur + st.Faint.Render(fmt.Sprintf("%-3d", i+1)) + s.StepName() + "\n")
+			rows[i] = cur + st.Faint.Render(fmt.Sprintf("%-3d", i+1)) + s.StepName()
 		}
+		from, to := window(len(rows), f.cursor, maxInt(1, f.h-1))
+		lines = rows[from:to]
 		if f.waiting != "" {
-			b.WriteString("\n" + st.Faint.Render(f.waiting) + "\n")
+			lines = append(lines, "", st.Faint.Render(f.waiting))
 		}
+		head += st.Faint.Render(moreNote(from, to, len(rows)))
 	default:
 		l := newStepLayout(f.steps, f.w, true)
-		b.WriteString(l.headerRow(st) + "\n")
 		worst := worstStep(f.steps)
+		rows := make([]string, len(f.steps))
 		for i, s := range f.steps {
-			b.WriteString(l.row(st, i, s, i == f.cursor, i == worst, st.Bar) + "\n")
+			rows[i] = l.row(st, i, s, i == f.cursor, i == worst, st.Bar)
 		}
-		b.WriteString("\n" + f.details())
+		// The title and the column header stay; the step rows scroll so the
+		// focused one is always in sight; the details take what is left.
+		from, to := window(len(rows), f.cursor, maxInt(1, f.h-2))
+		lines = append([]string{l.headerRow(st)}, rows[from:to]...)
+		if f.allSteps && to-from == len(rows) {
+			lines = append(lines, "", f.stepTable())
+		} else {
+			lines = append(lines, "", f.details())
+		}
+		head += st.Faint.Render(moreNote(from, to, len(rows)))
 	}
-	return fitLines(clamp(b.String(), f.w, f.h), f.h)
+	return fitLines(clamp(head+"\n"+strings.Join(lines, "\n"), f.w, f.h), f.h)
+}
+
+// window is the range [from, to) of n rows that fits in h and holds cursor.
+func window(n, cursor, h int) (int, int) {
+	if n <= h {
+		return 0, n
+	}
+	h = maxInt(1, h)
+	from := minInt(maxInt(0, cursor-h/2), n-h)
+	return from, from + h
+}
+
+// moreNote says which rows are shown when they do not all fit.
+func moreNote(from, to, n int) string {
+	if from == 0 && to >= n {
+		return ""
+	}
+	return fmt.Sprintf(" · steps %d–%d of %d", from+1, to, n)
 }
 
 // details is the focused step's drop-off count, timings and interval.
@@ -109,31 +190,77 @@ func (f funnelPane) details() string {
 }
 
 // viewGrouped draws each step once with one bar per marked segment, so the
-// segments are read against each other at the same step.
-func (f funnelPane) viewGrouped(b *strings.Builder) {
+// segments are read against each other at the same step. When a heading
+// line per step does not fit in h, the step's name goes in a column of its
+// own on its first bar; when even that does not fit, the steps scroll so the
+// focused one stays in sight.
+func (f funnelPane) viewGrouped(h int) ([]string, string) {
 	st := f.st
+	k := len(f.grouped)
+	n := len(f.def.Steps)
 	labelW := 4
 	for _, g := range f.grouped {
 		labelW = maxInt(labelW, len([]rune(g.label)))
 	}
 	labelW = minInt(labelW, maxInt(4, f.w/4))
-	barW := maxInt(3, f.w-4-labelW-1-colPct-colUsers)
+	compact := n*(1+k) > h
+	stepW := 0
+	if compact {
+		stepW = 3
+		for _, s := range f.def.Steps {
+			stepW = maxInt(stepW, 2+len([]rune(s.StepName())))
+		}
+		stepW = minInt(stepW+1, maxInt(6, f.w/4))
+	}
+	indent := 4
+	if compact {
+		indent = 2 + stepW
+	}
+	barW := maxInt(3, f.w-indent-labelW-1-colPct-colUsers)
+	blocks := make([][]string, n)
 	for i, s := range f.def.Steps {
 		cur := "  "
 		name := fmt.Sprintf("%d %s", i+1, s.StepName())
 		if i == f.cursor {
 			cur = st.Cursor.Render("▸ ")
-			name = st.Selected.Render(name)
 		}
-		b.WriteString(cur + name + "\n")
+		var block []string
+		if !compact {
+			if i == f.cursor {
+				name = st.Selected.Render(name)
+			}
+			block = append(block, cur+name)
+		}
 		for gi, g := range f.grouped {
 			if i >= len(g.steps) {
 				continue
 			}
 			r := g.steps[i]
-			b.WriteString("    " + st.series(gi).Render(padRight(g.label, labelW)) + " " +
-				bar(*st, st.series(gi), r.Conversion, barW) + padLeft(fmtPct(r.Conversion), colPct) +
-				padLeft(fmtInt(r.Users), colUsers) + "\n")
+			lead := "    "
+			if compact {
+				lead = "  " + strings.Repeat(" ", stepW)
+				if gi == 0 {
+					nm := padRight(name, stepW-1) + " "
+					if i == f.cursor {
+						nm = st.Selected.Render(padRight(name, stepW-1)) + " "
+					}
+					lead = cur + nm
+				}
+			}
+			block = append(block, lead+st.series(gi).Render(padRight(g.label, labelW))+" "+
+				bar(*st, st.series(gi), r.Conversion, barW)+padLeft(fmtPct(r.Conversion), colPct)+
+				padLeft(fmtInt(r.Users), colUsers))
 		}
+		blocks[i] = block
 	}
+	per := k
+	if !compact {
+		per = 1 + k
+	}
+	from, to := window(n, f.cursor, maxInt(1, h/maxInt(1, per)))
+	var out []string
+	for _, b := range blocks[from:to] {
+		out = append(out, b...)
+	}
+	return out, moreNote(from, to, n)
 }

@@ -1,8 +1,11 @@
 package ui
 
 import (
+	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/charmbracelet/lipgloss"
 
 	"microfunnel/funnel"
 	"microfunnel/store"
@@ -31,6 +34,7 @@ func (h header) View() string {
 	if h.dbPath != "" {
 		l1 = append(l1, st.Faint.Render(h.dbPath))
 	}
+	dbAt := len(l1) - 1
 	if h.info.Name != "" {
 		l1 = append(l1, st.Bold.Render(h.info.Name),
 			fmtInt(h.info.Users)+" users", fmtInt(h.info.Events)+" events")
@@ -42,18 +46,37 @@ func (h header) View() string {
 	if name == "" {
 		name = "(unnamed funnel)"
 	}
-	l2 := []string{st.Bold.Render(name), "window " + windowOf(h.def).String(), modeOf(h.def), "counting " + countOf(h.def)}
-	if h.def.By != "" {
-		l2 = append(l2, "by "+h.def.By)
-	}
+	// What would change the numbers most (a segment filter, a computation
+	// under way) comes first, so a narrow terminal cuts the least of it.
+	l2 := []string{st.Bold.Render(name)}
 	if h.segFilter != nil {
 		l2 = append(l2, st.Sig.Render("segment "+fmtFilter(*h.segFilter))+st.Faint.Render(" (x clears)"))
 	}
+	l2 = append(l2, "window "+windowOf(h.def).String(), modeOf(h.def), "counting "+countOf(h.def))
+	if h.def.By != "" {
+		l2 = append(l2, "by "+h.def.By)
+	}
+	// The spinner or the timing keeps its place at the end of the line,
+	// whatever the width: it says whether the numbers are current.
+	right := ""
 	switch {
 	case h.busy != "":
-		l2 = append(l2, st.Info.Render(h.busy))
+		right = st.Info.Render(h.busy)
 	case h.took > 0:
-		l2 = append(l2, st.Faint.Render("computed in "+h.took.Round(100*time.Microsecond).String()))
+		right = st.Faint.Render("computed in " + h.took.Round(100*time.Microsecond).String())
 	}
-	return clamp(strings.Join(l1, sep)+"\n"+strings.Join(l2, sep), h.w, 2)
+	line2 := strings.Join(l2, sep)
+	if right != "" {
+		if room := h.w - lipgloss.Width(right) - 3; lipgloss.Width(line2) > room && room >= 20 {
+			line2 = truncate(line2, room)
+		}
+		line2 += sep + right
+	}
+	line1 := strings.Join(l1, sep)
+	if lipgloss.Width(line1) > h.w && dbAt > 0 {
+		// The file's name says which database; its directory can go.
+		l1[dbAt] = st.Faint.Render(filepath.Base(h.dbPath))
+		line1 = strings.Join(l1, sep)
+	}
+	return clamp(line1+"\n"+line2, h.w, 2)
 }

@@ -34,14 +34,14 @@ func DefaultKeyMap() KeyMap {
 		Bottom:   b([]string{"G", "end"}, "G", "bottom"),
 		NextPane: b([]string{"tab"}, "tab", "next pane"),
 		PrevPane: b([]string{"shift+tab"}, "shift+tab", "prev pane"),
-		Select:   b([]string{"enter"}, "enter", "select"),
+		Select:   b([]string{"enter"}, "enter", "select/filter"),
 		Back:     b([]string{"esc"}, "esc", "back"),
 		Quit:     b([]string{"q", "ctrl+c"}, "q", "quit"),
 		Help:     b([]string{"?"}, "?", "help"),
 
 		Mark:         b([]string{" "}, "space", "mark segment"),
 		ClearSegment: b([]string{"x"}, "x", "clear segment filter"),
-		CycleBy:      b([]string{"b"}, "b", "next breakdown"),
+		CycleBy:      b([]string{"b"}, "b", "breakdown"),
 		PickBy:       b([]string{"B"}, "B", "pick breakdown"),
 		Attribution:  b([]string{"A"}, "A", "attribution"),
 

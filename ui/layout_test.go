@@ -13,6 +13,10 @@ var screens = map[string]func(h *harness){
 	"segments": func(h *harness) { h.keys("b", "b", "tab", "j") },
 	"grouped":  func(h *harness) { h.keys("b", "b", "tab", "space", "j", "space") },
 	"filtered": func(h *harness) { h.keys("b", "b", "tab", "j", "enter") },
+	"grouped3": func(h *harness) {
+		h.keys("a", "enter", "b", "b", "tab", "space", "j", "space", "j", "space", "tab", "tab", "G")
+	},
+	"save-prompt": func(h *harness) { h.keys("s") },
 	"editor": func(h *harness) {
 		h.keys("tab", "tab", "f")
 		h.typeText("device=mobile")

@@ -82,6 +82,11 @@ type Model struct {
 
 	status    string
 	statusErr bool
+
+	// pending holds keys pressed before the state they act on exists (a
+	// dataset still loading, a breakdown still computing); they replay in
+	// order once it arrives, so fast typing is never lost.
+	pending []tea.KeyMsg
 }
 
 // New builds the root model; Run wraps it in a program.
@@ -161,6 +166,9 @@ func (m *Model) setErr(err error) {
 // the open overlay first, then to the dashboard.
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	_, cmd := m.update(msg)
+	if _, isKey := msg.(tea.KeyMsg); !isKey && len(m.pending) > 0 && !m.mustWait(m.pending[0]) {
+		cmd = tea.Batch(cmd, m.replay())
+	}
 	m.syncPanes()
 	m.layout()
 	return m, cmd
@@ -234,6 +242,7 @@ func (m *Model) onDatasets(msg datasetsMsg) tea.Cmd {
 				detail: fmt.Sprintf("%s users · %s events", fmtInt(d.Users), fmtInt(d.Events))}
 		}
 		m.openPicker(pickDataset, "Dataset", items)
+		m.picker.selectValue(m.dataset)
 		return nil
 	}
 	if msg.chosen == "" {
@@ -348,7 +357,12 @@ func (m *Model) recompute() tea.Cmd {
 	}
 	m.computing = true
 	m.syncPanes()
-	return tea.Batch(m.tick(), computeCmd(m.ctx, m.be, m.compute, m.seq, m.dataset, m.effective()))
+	var whole *funnel.Definition
+	if m.segFilter != nil && m.segFilter.Key == m.def.By {
+		w := cloneDef(m.def)
+		whole = &w
+	}
+	return tea.Batch(m.tick(), computeCmd(m.ctx, m.be, m.compute, m.seq, m.dataset, m.effective(), whole))
 }
 
 func (m *Model) onComputed(msg computedMsg) tea.Cmd {

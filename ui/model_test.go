@@ -506,3 +506,117 @@ func TestFastKeysSplit(t *testing.T) {
 		t.Fatalf("step %d after jjj", h.m.step)
 	}
 }
+
+// Keys pressed before the dataset has loaded wait for it instead of being
+// lost: two b's right after start-up land on the second property.
+func TestKeysBeforeLoadAreQueued(t *testing.T) {
+	m := New(context.Background(), testOptions(newFakeBackend()))
+	m.noSpin = true
+	h := &harness{t: t, m: m}
+	h.send(tea.WindowSizeMsg{Width: 100, Height: 30})
+	init := m.Init()
+	h.keys("b", "b")
+	if len(m.pending) != 2 || !strings.Contains(m.status, "b b") {
+		t.Fatalf("pending %d, status %q", len(m.pending), m.status)
+	}
+	h.run(init)
+	if len(m.pending) != 0 {
+		t.Fatalf("%d keys still pending", len(m.pending))
+	}
+	if want := m.props[1].Key; m.def.By != want {
+		t.Fatalf("by = %q, want %q (the second property)", m.def.By, want)
+	}
+	if m.res == nil || m.res.Breakdown == nil || m.res.Breakdown.Property != m.def.By {
+		t.Fatalf("no breakdown by %s computed", m.def.By)
+	}
+}
+
+// Moving through segments while the breakdown asked for is still computing
+// waits for it, rather than moving through the old list.
+func TestSegmentKeysWaitForBreakdown(t *testing.T) {
+	h := newHarness(t, newFakeBackend(), 100, 30)
+	m := h.m
+	h.keys("tab")
+	cmd := m.onKey(keyMsg("b")) // the compute is in flight, not run
+	m.syncPanes()
+	h.keys("j", "space")
+	if len(m.pending) != 2 {
+		t.Fatalf("pending = %d, want 2; status %q", len(m.pending), m.status)
+	}
+	h.run(cmd)
+	if len(m.pending) != 0 || m.seg.cursor != 1 || len(m.seg.marked) != 1 {
+		t.Fatalf("pending %d cursor %d marked %v", len(m.pending), m.seg.cursor, m.seg.marked)
+	}
+}
+
+// A key that does nothing says why.
+func TestNoSilentNoOps(t *testing.T) {
+	h := newHarness(t, newFakeBackend(), 100, 30)
+	m := h.m
+	h.keys("tab", "space")
+	if !strings.Contains(m.status, "no segments") {
+		t.Fatalf("space with no breakdown: status %q", m.status)
+	}
+	h.keys("x")
+	if !strings.Contains(m.status, "nothing") && !strings.Contains(m.status, "no segment filter") {
+		t.Fatalf("x with nothing to clear: status %q", m.status)
+	}
+	h.keys("b", "enter", "x")
+	if m.segFilter != nil || !strings.Contains(m.status, "removed") {
+		t.Fatalf("x after a filter: filter %v status %q", m.segFilter, m.status)
+	}
+}
+
+// Filtered to one value of the breakdown's property, the segments still list
+// every value, so another one is a move and an enter away.
+func TestFilterKeepsSegmentsListed(t *testing.T) {
+	h := newHarness(t, newFakeBackend(), 100, 30)
+	m := h.m
+	h.keys("b", "b", "tab")
+	n := len(m.seg.segments())
+	if n < 2 {
+		t.Fatalf("%d segments", n)
+	}
+	h.keys("enter")
+	if m.segFilter == nil || len(m.seg.segments()) != n {
+		t.Fatalf("filter %v, %d segments listed, want %d", m.segFilter, len(m.seg.segments()), n)
+	}
+	first := m.segFilter.Values[0]
+	if !strings.Contains(m.View(), "[=] "+first) {
+		t.Errorf("the filtered value is not marked:\n%s", m.View())
+	}
+	h.keys("tab", "j", "enter")
+	if m.segFilter == nil || m.segFilter.Values[0] == first {
+		t.Fatalf("enter on the next value left the filter at %v", m.segFilter)
+	}
+	if got := m.res.Steps[0].Users; got != m.seg.segments()[m.seg.cursor].Steps[0].Users {
+		t.Fatalf("funnel has %d users, the segment %d", got, m.seg.segments()[m.seg.cursor].Steps[0].Users)
+	}
+}
+
+// At 80x24 marked segments fit: every step of a 5-step funnel is on screen
+// with two marked, and the focused step stays in sight with three.
+func TestGroupedFitsSmallScreen(t *testing.T) {
+	h := newHarness(t, newFakeBackend(), 80, 24)
+	m := h.m
+	h.keys("tab", "tab", "a")
+	h.typeText("wish")
+	h.keys("enter", "tab") // 5 steps, back to the funnel
+	h.keys("b", "b", "tab", "space", "j", "space")
+	if len(m.fun.grouped) != 2 {
+		t.Fatalf("grouped %d", len(m.fun.grouped))
+	}
+	v := m.View()
+	for _, s := range m.def.Steps {
+		if !strings.Contains(v, s.StepName()) {
+			t.Errorf("step %s missing at 80x24:\n%s", s.StepName(), v)
+		}
+	}
+	h.keys("j", "space", "tab", "tab") // three marked; focus the funnel
+	h.keys("G")
+	v = m.View()
+	last := m.def.Steps[len(m.def.Steps)-1].StepName()
+	if !strings.Contains(v, "▸ 5 "+last) || !strings.Contains(v, "of 5") {
+		t.Errorf("focused last step not in sight:\n%s", v)
+	}
+}

@@ -55,6 +55,17 @@ func newPicker(c common, kind pickerKind, title string, items []item) picker {
 
 func (p *picker) SetSize(w, h int) { p.w, p.h = w, h }
 
+// selectValue puts the cursor on the item with value v, if listed, so a
+// picker opens on the current choice.
+func (p *picker) selectValue(v string) {
+	for i, idx := range p.filtered {
+		if p.items[idx].value == v {
+			p.cursor = i
+			return
+		}
+	}
+}
+
 func (p picker) ShortHelp() []key.Binding {
 	return []key.Binding{p.pk.Up, p.pk.Down, p.pk.Select, p.pk.Back}
 }
@@ -98,6 +109,7 @@ func (p picker) Update(msg tea.Msg) (picker, pickResult, tea.Cmd) {
 		return p, pickResult{}, nil
 	}
 	if p.input.Update(km) {
+		p.cursor = 0 // the best match is the first
 		p.refilter()
 	}
 	return p, pickResult{}, nil
@@ -192,7 +204,12 @@ func (p prompt) Update(msg tea.Msg) (prompt, promptResult, tea.Cmd) {
 
 func (p prompt) View() string {
 	st := p.st
-	s := st.PaneActive.Render(p.title) + "\n" + p.input.View(st, p.w) + "\n" + st.Faint.Render(p.hint)
+	hint := p.hint
+	if p.input.selected {
+		// Without colour the selection does not show; say what typing does.
+		hint = "typing replaces the text, ← or → edits it · " + hint
+	}
+	s := st.PaneActive.Render(p.title) + "\n" + p.input.View(st, p.w) + "\n" + st.Faint.Render(wrapParts(strings.Split(hint, " · "), " · ", p.w))
 	if p.err != "" {
 		s += "\n" + st.Err.Render(p.err)
 	}

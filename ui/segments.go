@@ -23,13 +23,19 @@ type segmentsPane struct {
 	marked map[string]bool
 	active bool
 	note   string // shown when there is no breakdown
+	// filtered is the value the funnel is filtered to, when it is one of
+	// this breakdown's.
+	filtered string
+	// all is the whole funnel's steps, the reference row of the step-by-step
+	// table drawn when there is room under the list.
+	all []funnel.StepResult
 }
 
 func (s *segmentsPane) SetSize(w, h int) { s.w, s.h = w, h }
 
 func (s segmentsPane) ShortHelp() []key.Binding {
 	k := s.keys
-	return []key.Binding{k.Up, k.Down, k.Select, k.Mark, k.ClearSegment, k.CycleBy, k.PickBy, k.Attribution, k.NextPane, k.Help}
+	return []key.Binding{k.Select, k.Mark, k.ClearSegment, k.CycleBy, k.PickBy, k.NextPane, k.Up, k.Down, k.Attribution}
 }
 
 // setBreakdown keeps the cursor and marks when the same property comes back
@@ -210,6 +216,8 @@ func (s *segmentsPane) View() string {
 		if s.marked[seg.Value] {
 			mark = "[x] "
 			fill = st.series(s.markIndex(seg.Value))
+		} else if s.filtered != "" && seg.Value == s.filtered {
+			mark = "[=] "
 		}
 		name := padRight(seg.Value, nameW)
 		if i == s.cursor {
@@ -221,10 +229,75 @@ func (s *segmentsPane) View() string {
 			size = seg.Steps[0].Users
 		}
 		b.WriteString(cur + mark + name + " " + bar(*st, fill, scaled(conv, top), barW) + padLeft(fmtPct(conv), colPct) +
-			padLeft(fmtInt(size), colUsers) + "  " + st.Sig.Render(s.sigMark(seg, at)) + "\n")
+			padLeft(fmtInt(size), colUsers) + "  " + st.Sig.Render(s.sigMark(seg, at)))
+		b.WriteString("\n")
 	}
-	b.WriteString(st.Faint.Render("  * differs from the rest (Holm-adjusted p < 0.05) · enter filters · space marks"))
+	foot := "  * differs from the rest (Holm-adjusted p < 0.05) · enter filters · space marks"
+	if s.filtered != "" {
+		foot = "  [=] the funnel is filtered to it (x clears) · * differs from the rest (p < 0.05)"
+	}
+	b.WriteString(st.Faint.Render(foot))
+	used := 2 + minInt(rows, len(segs)-s.offset)
+	if t := s.stepTable(segs, nameW); len(t) > 0 && s.h-used >= len(t)+1 {
+		b.WriteString("\n\n" + strings.Join(t, "\n"))
+	}
 	return fitLines(clamp(b.String(), s.w, s.h), s.h)
+}
+
+// stepTable is every segment's conversion from the previous step, step by
+// step, under the whole funnel's: where one segment drops out shows as the
+// column where its number falls behind. Drawn only when every row fits.
+func (s segmentsPane) stepTable(segs []funnel.Segment, nameW int) []string {
+	st := s.st
+	n := len(segs[0].Steps)
+	if n < 2 {
+		return nil
+	}
+	nameW = maxInt(nameW, len("all users"))
+	colW := minInt(16, (s.w-4-nameW)/(n-1))
+	if colW < 9 {
+		return nil
+	}
+	out := []string{st.PaneTitle.Render("Step by step") +
+		st.Faint.Render(" · conversion from the previous step · * differs from the rest")}
+	head := "    " + padRight("", nameW)
+	for i := 1; i < n; i++ {
+		head += padLeft(truncate(itoa(i+1)+" "+segs[0].Steps[i].Name, colW-1), colW)
+	}
+	out = append(out, st.Faint.Render(head))
+	row := func(cur, name string, steps []funnel.StepResult, tests []funnel.Test) string {
+		line := cur + padRight(name, nameW)
+		worst := worstStep(steps)
+		for i := 1; i < n; i++ {
+			cell := "—"
+			if i < len(steps) {
+				cell = fmtPct(steps[i].StepConversion)
+			}
+			mark := " "
+			for _, t := range tests {
+				if t.Step == i+1 && t.Significant {
+					mark = "*"
+				}
+			}
+			cell = padLeft(cell+mark, colW)
+			if i == worst {
+				cell = st.Worst.Render(cell)
+			}
+			line += cell
+		}
+		return line
+	}
+	if len(s.all) == n {
+		out = append(out, row("    ", "all users", s.all, nil))
+	}
+	for i, seg := range segs {
+		cur := "    "
+		if i == s.cursor {
+			cur = "  " + st.Cursor.Render("▸ ")
+		}
+		out = append(out, row(cur, seg.Value, seg.Steps, seg.Tests))
+	}
+	return out
 }
 
 func (s segmentsPane) markIndex(v string) int {

@@ -22,12 +22,20 @@ func (m *Model) syncPanes() {
 		m.hdr.busy = m.spin.View() + " loading"
 	}
 
+	m.seg.all = nil
 	if m.res != nil {
+		if m.segFilter == nil {
+			m.seg.all = m.res.Steps // "all users" is a lie once filtered
+		}
 		m.seg.setBreakdown(m.res.Breakdown)
 	} else if !m.computing {
 		m.seg.setBreakdown(nil)
 	}
 	m.seg.step = m.step
+	m.seg.filtered = ""
+	if f := m.segFilter; f != nil && m.seg.bd != nil && f.Key == m.seg.bd.Property && f.Op == "=" && len(f.Values) == 1 {
+		m.seg.filtered = f.Values[0]
+	}
 	m.seg.active = m.focus == paneSegments
 	m.seg.note = ""
 	if m.def.By != "" && m.seg.bd == nil {
@@ -82,16 +90,17 @@ func (m *Model) layout() {
 	if m.cmp != nil {
 		m.cmp.SetSize(w, bodyH)
 	}
+	m.fun.allSteps = m.wide()
 	if m.wide() {
 		left := w * 55 / 100
 		right := w - left - 2
-		funH := minInt(m.fun.Height(), bodyH*2/3)
+		funH := m.fun.HeightWithin(bodyH * 2 / 3)
 		m.fun.SetSize(left, funH)
 		m.ed.SetSize(left, maxInt(0, bodyH-funH-1))
 		m.seg.SetSize(right, bodyH)
 		return
 	}
-	funH := minInt(m.fun.Height(), maxInt(bodyH/2, bodyH-8))
+	funH := m.fun.HeightWithin(maxInt(bodyH/2, bodyH-8))
 	m.fun.SetSize(w, funH)
 	rest := maxInt(0, bodyH-funH-1)
 	m.seg.SetSize(w, rest)
@@ -104,6 +113,9 @@ func (m *Model) wide() bool { return m.w >= wideWidth && m.h >= 30 }
 func (m *Model) View() string {
 	if m.w < minWidth || m.h < minHeight {
 		note := fmt.Sprintf("Terminal too small: %dx%d.\nmicrofunnel needs at least %dx%d.\nq quits.", m.w, m.h, minWidth, minHeight)
+		if m.w < 36 {
+			note = fmt.Sprintf("Too small: %dx%d\nneeds %dx%d\nq quits", m.w, m.h, minWidth, minHeight)
+		}
 		return clamp(note, m.w, m.h)
 	}
 	bodyH := maxInt(0, m.h-m.hdr.Height()-2)
@@ -161,7 +173,29 @@ func (m *Model) footer() string {
 	default:
 		keys = m.fun.ShortHelp()
 	}
-	return truncate(status, m.w) + "\n" + m.help.ShortHelpView(keys)
+	return truncate(status, m.w) + "\n" + m.fitHelp(keys, m.prompt == nil && m.picker == nil)
+}
+
+// fitHelp draws the footer keys, dropping the least useful (the last) until
+// they fit, so `? help` and `q quit` are always on screen outside a field.
+func (m *Model) fitHelp(keys []key.Binding, always bool) string {
+	var tail []key.Binding
+	if always {
+		tail = []key.Binding{m.keys.Help, m.keys.Quit}
+		var rest []key.Binding
+		for _, k := range keys {
+			if k.Help() != m.keys.Help.Help() && k.Help() != m.keys.Quit.Help() {
+				rest = append(rest, k)
+			}
+		}
+		keys = rest
+	}
+	hm := m.help
+	hm.Width = 0
+	for len(keys) > 0 && lipgloss.Width(hm.ShortHelpView(append(append([]key.Binding(nil), keys...), tail...))) > m.w {
+		keys = keys[:len(keys)-1]
+	}
+	return m.help.ShortHelpView(append(keys, tail...))
 }
 
 // screen names what is on screen, for tests and the layout check.
