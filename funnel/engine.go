@@ -266,18 +266,10 @@ func (w *worker) collect(lo, hi int) bool {
 			continue
 		}
 		if m != 0 && p.stepSet != nil {
-			if s := sets[i]; int(s) < len(p.stepSet) {
-				m &= p.stepSet[s]
-			} else {
-				m &= p.stepSetDef
-			}
+			m = maskBySet(m, sets[i], p.stepSet, p.stepSetDef)
 		}
 		if x != 0 && p.exSet != nil {
-			if s := sets[i]; int(s) < len(p.exSet) {
-				x &= p.exSet[s]
-			} else {
-				x &= p.exSetDef
-			}
+			x = maskBySet(x, sets[i], p.exSet, p.exSetDef)
 		}
 		if m|x == 0 && !keepAll {
 			continue
@@ -365,18 +357,10 @@ func (w *worker) sequentialUsers(lo, hi int) bool {
 			mx := mxs[i]
 			m, x := uint32(mx), uint32(mx>>32)
 			if m != 0 && stepSet != nil {
-				if s := sets[lo+j]; int(s) < len(stepSet) {
-					m &= stepSet[s]
-				} else {
-					m &= p.stepSetDef
-				}
+				m = maskBySet(m, sets[lo+j], stepSet, p.stepSetDef)
 			}
 			if x != 0 && exSet != nil {
-				if s := sets[lo+j]; int(s) < len(exSet) {
-					x &= exSet[s]
-				} else {
-					x &= p.exSetDef
-				}
+				x = maskBySet(x, sets[lo+j], exSet, p.exSetDef)
 			}
 			if m|x == 0 {
 				continue
@@ -415,18 +399,10 @@ func (w *worker) sequentialUsers(lo, hi int) bool {
 		}
 		m, x := uint32(mx), uint32(mx>>32)
 		if m != 0 && stepSet != nil {
-			if s := sets[lo+j]; int(s) < len(stepSet) {
-				m &= stepSet[s]
-			} else {
-				m &= p.stepSetDef
-			}
+			m = maskBySet(m, sets[lo+j], stepSet, p.stepSetDef)
 		}
 		if x != 0 && exSet != nil {
-			if s := sets[lo+j]; int(s) < len(exSet) {
-				x &= exSet[s]
-			} else {
-				x &= p.exSetDef
-			}
+			x = maskBySet(x, sets[lo+j], exSet, p.exSetDef)
 		}
 		if m|x == 0 {
 			continue
@@ -964,4 +940,13 @@ func (w *worker) attrValue(chain []uint32, l int) uint32 {
 		}
 	}
 	return 0
+}
+
+// maskBySet keeps the bits of m that events of property set s may have: a
+// filter table by set id, and def for sets beyond it (no property at all).
+func maskBySet(m, s uint32, table []uint32, def uint32) uint32 {
+	if int(s) < len(table) {
+		return m & table[s]
+	}
+	return m & def
 }
