@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -71,8 +72,12 @@ func (f *funnelFlags) definition() (funnel.Definition, error) {
 		if err != nil {
 			return def, fmt.Errorf("--funnel: %w", err)
 		}
-		if err := json.Unmarshal(b, &def); err != nil {
-			return def, fmt.Errorf("--funnel %s: %w", f.file, err)
+		// Unknown fields are errors: a misspelt "windw" must not silently
+		// give the default window.
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&def); err != nil {
+			return def, fmt.Errorf("--funnel %s: %w (see `microfunnel presets NAME` for an example file)", f.file, err)
 		}
 	default:
 		p, err := sample.FindPreset(f.preset)

@@ -244,6 +244,12 @@ func TestPresetFileAndStdin(t *testing.T) {
 		t.Fatalf("--funnel and --preset differ (%v):\n%s\n%s", err, a, b)
 	}
 
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	os.WriteFile(bad, []byte(`{"steps":[{"events":["view_product"]},{"events":["purchase"]}],"windw":"24h"}`), 0o644)
+	if _, err := run(t, "--db", db, "report", "--dataset", "store", "--funnel", bad); err == nil || !strings.Contains(err.Error(), `unknown field "windw"`) {
+		t.Errorf("misspelt field: %v", err)
+	}
+
 	root := newRoot()
 	var out bytes.Buffer
 	root.SetOut(&out)
