@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -72,14 +73,9 @@ in each). The same --seed and --users give the same events on every machine.`,
 }
 
 func generate(ctx context.Context, out, errw io.Writer, st *store.Store, b sample.Business, name string, users int, seed uint64, replace bool) error {
-	if !replace {
-		if _, err := st.Dataset(ctx, name); err == nil {
-			return fmt.Errorf("dataset %s already exists: use --replace to generate it again", name)
-		}
-	}
 	bar := newProgress(errw, isTerminal(os.Stderr), "generating "+name, 0)
 	n := int64(0)
-	stats, err := st.Write(ctx, name, store.WriteOptions{Replace: replace, Source: fmt.Sprintf("sample %s users=%d seed=%d", b, users, seed)},
+	stats, err := st.Write(ctx, name, store.WriteOptions{Replace: replace, New: !replace, Source: fmt.Sprintf("sample %s users=%d seed=%d", b, users, seed)},
 		func(add func(*store.Record) error) error {
 			return sample.Generate(b, users, seed, func(r *store.Record) error {
 				if n++; n%50000 == 0 {
@@ -92,6 +88,9 @@ func generate(ctx context.Context, out, errw io.Writer, st *store.Store, b sampl
 			})
 		})
 	bar.done()
+	if errors.Is(err, store.ErrExists) {
+		return fmt.Errorf("dataset %s already exists: use --replace to generate it again", name)
+	}
 	if err != nil {
 		return fmt.Errorf("sample %s: %w", name, err)
 	}

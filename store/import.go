@@ -99,7 +99,7 @@ func (s *Store) Import(ctx context.Context, dataset, source string, r io.Reader,
 	if err != nil {
 		return InsertStats{}, err
 	}
-	st, err := s.write(ctx, dataset, false, func(b *batch, flush func() error) (WriteOptions, error) {
+	st, err := s.write(ctx, dataset, WriteOptions{}, func(b *batch, flush func() error) (WriteOptions, error) {
 		p.b, p.flush, p.ctx = b, flush, ctx
 		if err := p.run(); err != nil {
 			return WriteOptions{}, err

@@ -287,3 +287,18 @@ func TestListing(t *testing.T) {
 		t.Errorf("datasets = %+v", ds)
 	}
 }
+
+func TestWriteNewRefusesAnExistingDataset(t *testing.T) {
+	s, _ := openTemp(t)
+	insertAll(t, s, "shop", randomRecords(rand.New(rand.NewPCG(7, 8)), 50, 5))
+	before := dump(t, s)
+	_, err := s.Write(context.Background(), "shop", WriteOptions{New: true}, func(add func(*Record) error) error {
+		return add(&Record{User: "x", Time: 1, Event: "e"})
+	})
+	if !errors.Is(err, ErrExists) {
+		t.Fatalf("err = %v, want ErrExists", err)
+	}
+	if dump(t, s) != before {
+		t.Fatal("store changed")
+	}
+}

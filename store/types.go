@@ -60,6 +60,7 @@ type SavedFunnel struct {
 // Errors callers can test with errors.Is.
 var (
 	ErrNotFound      = errors.New("not found")
+	ErrExists        = errors.New("already exists")
 	ErrNotDatabase   = errors.New("not a microfunnel database")
 	ErrNewerSchema   = errors.New("database was written by a newer microfunnel")
 	ErrAlreadyLoaded = errors.New("this content was already imported into the dataset")

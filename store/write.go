@@ -35,6 +35,7 @@ func (st InsertStats) EventsPerSecond() float64 {
 // WriteOptions adjust a write.
 type WriteOptions struct {
 	Replace  bool   // delete the dataset's events first, in the same transaction
+	New      bool   // fail with ErrExists if the dataset exists (checked in the transaction)
 	Force    bool   // write even if the ledger already has Hash
 	Hash     string // content hash recorded in the import ledger ("" records nothing)
 	Source   string // where the events came from, for the ledger
@@ -51,7 +52,7 @@ func (s *Store) Insert(ctx context.Context, dataset string, fill func(add func(*
 // Write is Insert with options.
 func (s *Store) Write(ctx context.Context, dataset string, o WriteOptions, fill func(add func(*Record) error) error) (InsertStats, error) {
 	start := time.Now()
-	st, err := s.write(ctx, dataset, o.Replace, func(b *batch, flush func() error) (WriteOptions, error) {
+	st, err := s.write(ctx, dataset, o, func(b *batch, flush func() error) (WriteOptions, error) {
 		n := 0
 		err := fill(func(r *Record) error {
 			n++
@@ -142,7 +143,7 @@ var errStopped = errors.New("write stopped")
 // one transaction, committed only if produce and every write succeed, so a
 // failure or a killed process leaves the store as it was. produce returns
 // the final options (an import knows its content hash only at the end).
-func (s *Store) write(ctx context.Context, dataset string, replace bool, produce func(b *batch, flush func() error) (WriteOptions, error)) (InsertStats, error) {
+func (s *Store) write(ctx context.Context, dataset string, start WriteOptions, produce func(b *batch, flush func() error) (WriteOptions, error)) (InsertStats, error) {
 	st := InsertStats{Dataset: dataset}
 	if err := ValidDatasetName(dataset); err != nil {
 		return st, err
@@ -189,7 +190,11 @@ func (s *Store) write(ctx context.Context, dataset string, replace bool, produce
 			drain()
 			return err
 		}
-		if replace && existed {
+		if start.New && existed {
+			drain()
+			return fmt.Errorf("dataset %s: %w", dataset, ErrExists)
+		}
+		if start.Replace && existed {
 			if err := clearDataset(ctx, tx, dsID, false); err != nil {
 				drain()
 				return err
