@@ -77,9 +77,13 @@ func (a *app) runDefault(cmd *cobra.Command) error {
 	if err != nil {
 		return err
 	}
+	name := sample.DefaultDataset(sample.Store)
+	if _, err := st.Dataset(ctx, name); err != nil {
+		return fmt.Errorf("%w; not on a terminal, microfunnel prints the store sample's report: generate it with `microfunnel sample --business store`, or use `microfunnel report --dataset NAME --steps ...`", err)
+	}
 	def := p.Definition
 	def.By = "device"
-	rep, err := computeReport(cmd, st, sample.DefaultDataset(sample.Store), def, p.Name)
+	rep, err := computeReport(cmd, st, name, def, p.Name)
 	if err != nil {
 		return err
 	}
