@@ -156,5 +156,8 @@ func importOne(cmd *cobra.Command, st *store.Store, dataset, path, rejects strin
 	if stats.Rejected > 0 {
 		fmt.Fprintf(cmd.OutOrStdout(), "%s: rejected rows written to %s\n", name, rejects)
 	}
+	for _, w := range stats.Warnings {
+		fmt.Fprintf(cmd.ErrOrStderr(), "%s: warning: %s\n", name, w)
+	}
 	return nil
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/binary"
+	"fmt"
 	"hash/maphash"
 	"slices"
 	"strings"
@@ -132,4 +133,22 @@ func (b *batch) add(r *Record) {
 		b.setIdx[string(kb)] = id
 	}
 	b.set = append(b.set, id)
+}
+
+// cardinalityWarnings names the properties with a value for nearly every
+// event (ids, timestamps, URLs with query strings): each such event gets a
+// property set of its own, which slows imports and grows the file, and a
+// breakdown by them is rarely what anyone wants.
+func (b *batch) cardinalityWarnings() []string {
+	var out []string
+	if b.len() < 1000 {
+		return nil
+	}
+	for k, vals := range b.values {
+		if n := len(vals); n >= 1000 && n*4 >= b.len() {
+			out = append(out, fmt.Sprintf("property %s has %d distinct values in %d events: it makes nearly every event's property set unique, "+
+				"which slows imports and grows the database; import with --ignore %s unless you filter or break down by it", b.keys[k], n, b.len(), b.keys[k]))
+		}
+	}
+	return out
 }

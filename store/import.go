@@ -710,30 +710,80 @@ func (p *parser) ndjson() error {
 type kv struct{ k, v string }
 
 // flatten turns nested objects into dot paths: {"context":{"device":{"type":
-// "ios"}}} becomes context.device.type=ios. Arrays stay JSON text; null is
-// no value.
+// "ios"}}} becomes context.device.type=ios. A GA4-style list of key/value
+// records ("event_params": [{"key": "page", "value": {"string_value": "/"}}])
+// becomes one property per key (event_params.page=/). Other arrays stay
+// JSON text; null is no value.
 func flatten(out []kv, prefix string, obj map[string]any) []kv {
 	for k, v := range obj {
 		key := k
 		if prefix != "" {
 			key = prefix + "." + k
 		}
-		switch x := v.(type) {
-		case map[string]any:
-			out = flatten(out, key, x)
-		case nil:
-		case string:
-			out = append(out, kv{key, x})
-		case json.Number:
-			out = append(out, kv{key, x.String()})
-		case bool:
-			out = append(out, kv{key, strconv.FormatBool(x)})
-		default:
-			b, _ := json.Marshal(x)
-			out = append(out, kv{key, string(b)})
-		}
+		out = flattenValue(out, key, v)
 	}
 	return out
+}
+
+func flattenValue(out []kv, key string, v any) []kv {
+	switch x := v.(type) {
+	case map[string]any:
+		return flatten(out, key, x)
+	case nil:
+		return out
+	case string:
+		return append(out, kv{key, x})
+	case json.Number:
+		return append(out, kv{key, x.String()})
+	case bool:
+		return append(out, kv{key, strconv.FormatBool(x)})
+	case []any:
+		if params, ok := keyValueList(x); ok {
+			for _, p := range params {
+				out = flattenValue(out, key+"."+p.k, p.v)
+			}
+			return out
+		}
+	}
+	b, _ := json.Marshal(v)
+	return append(out, kv{key, string(b)})
+}
+
+type keyed struct {
+	k string
+	v any
+}
+
+// keyValueList reads [{"key": K, "value": V}, ...]; a V that is an object
+// of typed fields ({"string_value": null, "int_value": 3}) gives its one
+// non-null field.
+func keyValueList(list []any) ([]keyed, bool) {
+	if len(list) == 0 {
+		return nil, false
+	}
+	out := make([]keyed, 0, len(list))
+	for _, e := range list {
+		m, ok := e.(map[string]any)
+		if !ok || len(m) != 2 {
+			return nil, false
+		}
+		k, ok := m["key"].(string)
+		v, has := m["value"]
+		if !ok || !has || k == "" {
+			return nil, false
+		}
+		if typed, ok := v.(map[string]any); ok {
+			var one any
+			for _, f := range typed {
+				if f != nil {
+					one = f
+				}
+			}
+			v = one
+		}
+		out = append(out, keyed{k, v})
+	}
+	return out, true
 }
 
 // readLine returns the next line; a line over MaxLineBytes is skipped to

@@ -80,6 +80,15 @@ func TestImportGood(t *testing.T) {
 		{file: "semicolon.csv", events: 2, users: 2, names: []string{"view"}},
 		{file: "segment.ndjson", events: 3, users: 2, names: []string{"view_product", "add_to_cart", "purchase"},
 			props: map[string][]string{"context.device.type": {"ios", "android"}, "properties.tags": {`["x","y"]`}, "properties.gift": {"true"}, "properties.price": {"49.5"}}},
+		{file: "ga4.ndjson", events: 2, users: 1, names: []string{"page_view", "add_to_cart"},
+			props: map[string][]string{
+				"event_params.page_location":     {"https://shop.example/", "https://shop.example/p/1"},
+				"event_params.ga_session_number": {"3"},
+				"device.category":                {"mobile"},
+				"geo.country":                    {"Germany"},
+				"items":                          {`[{"item_id":"SKU1","price":9.5}]`},
+			},
+			firstUserTimes: []int64{1793491200123, 1793491260000}},
 		{file: "mixpanel.ndjson", events: 2, users: 2, names: []string{"Signed Up", "Viewed Page"},
 			props: map[string][]string{"properties.$browser": {"Chrome", "Safari"}}},
 	}
@@ -493,4 +502,24 @@ func FuzzImportLoad(f *testing.F) {
 			t.Fatalf("imported %d events, loaded %d", st.Events, ev.Len())
 		}
 	})
+}
+
+func TestImportWarnsOfNearlyUniqueProperties(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("user_id,event,time,message_id,device\n")
+	for i := 0; i < 2000; i++ {
+		fmt.Fprintf(&b, "u%d,view,%d,msg-%d,d%d\n", i%50, 1709287200000+int64(i), i, i%3)
+	}
+	s, _ := openTemp(t)
+	st, err := s.Import(context.Background(), "d", "w.csv", strings.NewReader(b.String()), ImportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Warnings) != 1 || !strings.Contains(st.Warnings[0], "property message_id has 2000 distinct values") || !strings.Contains(st.Warnings[0], "--ignore message_id") {
+		t.Fatalf("warnings = %q", st.Warnings)
+	}
+	st, err = s.Import(context.Background(), "e", "w.csv", strings.NewReader(b.String()), ImportOptions{Ignore: []string{"message_id"}})
+	if err != nil || len(st.Warnings) != 0 {
+		t.Fatalf("with --ignore: %q, %v", st.Warnings, err)
+	}
 }

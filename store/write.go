@@ -22,6 +22,7 @@ type InsertStats struct {
 	Users    int64         `json:"users"`    // distinct users in the input
 	Rejected int64         `json:"rejected"` // rows skipped as bad (with --skip-bad)
 	Duration time.Duration `json:"duration_ns"`
+	Warnings []string      `json:"warnings,omitempty"`
 }
 
 // EventsPerSecond is the write's throughput.
@@ -238,6 +239,7 @@ func (s *Store) write(ctx context.Context, dataset string, start WriteOptions, p
 			return produceErr
 		}
 		st.Source, st.Events, st.Users, st.Rejected = o.Source, int64(b.len()), int64(len(b.users)), o.Rejected
+		st.Warnings = b.cardinalityWarnings()
 		if o.Hash != "" && !o.Force {
 			var src string
 			err := tx.QueryRowContext(ctx, `SELECT source FROM imports WHERE dataset_id = ? AND hash = ?`, dsID, o.Hash).Scan(&src)
