@@ -27,8 +27,10 @@ Columns are found by their common names unless named with a flag:
   time   ` + strings.Join(store.TimeColumns, ", ") + `
 Nested NDJSON objects flatten to dot paths (context.device.type), and a
 common name also matches the last part of a path (properties.time), so
-Mixpanel and Segment exports import as they are. Every other column is an
-event property. Times may be RFC 3339, "YYYY-MM-DD HH:MM:SS[.fff][ UTC]" or
+Mixpanel and Segment exports import as they are; GA4 key/value lists
+(event_params) become one property per key (event_params.page_location).
+Every other column is an event property; --ignore drops the ones you do not
+need (the import warns about properties unique to nearly every event). Times may be RFC 3339, "YYYY-MM-DD HH:MM:SS[.fff][ UTC]" or
 unix seconds, milliseconds or microseconds.
 
 Each file is imported in one transaction. A file with any bad row is
