@@ -30,8 +30,9 @@ common name also matches the last part of a path (properties.time), so
 Mixpanel and Segment exports import as they are; GA4 key/value lists
 (event_params) become one property per key (event_params.page_location).
 Every other column is an event property; --ignore drops the ones you do not
-need (the import warns about properties unique to nearly every event). Times may be RFC 3339, "YYYY-MM-DD HH:MM:SS[.fff][ UTC]" or
-unix seconds, milliseconds or microseconds.
+need (the import warns about properties unique to nearly every event).
+Times may be RFC 3339, "YYYY-MM-DD HH:MM:SS[.fff][ UTC]" or unix seconds,
+milliseconds or microseconds.
 
 Each file is imported in one transaction. A file with any bad row is
 rejected whole and the store is left as it was, unless --skip-bad is given:
