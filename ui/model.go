@@ -196,7 +196,12 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.err != nil {
 			m.setErr(msg.err)
 		} else {
-			m.setStatus(fmt.Sprintf("saved %q in %s · O lists saved funnels", msg.name, m.dataset))
+			note := ""
+			if m.segFilter != nil {
+				// The segment filter is a view on the funnel, not part of it.
+				note = fmt.Sprintf(" (without the segment filter %s)", m.segFilter.String())
+			}
+			m.setStatus(fmt.Sprintf("saved %q in %s%s · O lists saved funnels", msg.name, m.dataset, note))
 		}
 		return m, nil
 	case savedListMsg:
