@@ -58,14 +58,15 @@ func (c compareView) View(spin string) string {
 	return fitLines(clamp(title+"\n"+strings.Join(body[off:end], "\n"), c.w, c.h), c.h)
 }
 
-// compareLines lays the comparisons out in columns when the width allows
-// three of a readable size, else one under the other.
+// compareLines lays the comparisons out side by side: in full columns when
+// the width allows, in compact ones (short names, micro conversions on two
+// lines) down to 80 columns, and one under the other below that.
 func compareLines(st *Styles, list []Comparison, w int) []string {
 	if len(list) == 0 {
 		return []string{st.Faint.Render("No comparisons: generate the sample datasets with `microfunnel sample --business all`.")}
 	}
-	const gap = 3
-	minCol := 46
+	const gap = 2
+	minCol := 24
 	cols := len(list)
 	for cols > 1 && cols*minCol+(cols-1)*gap > w {
 		cols--
@@ -99,7 +100,7 @@ func compareLines(st *Styles, list []Comparison, w int) []string {
 func fitWidth(s string, w int) string {
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
-		lines[i] = padRight(l, w)
+		lines[i] = padRight(truncate(l, w), w)
 	}
 	return strings.Join(lines, "\n")
 }
@@ -111,7 +112,12 @@ func compareBlock(st *Styles, c Comparison, w int) string {
 		title = c.Preset
 	}
 	b.WriteString(st.Title.Render(title) + "\n")
-	b.WriteString(st.Faint.Render(fmt.Sprintf("preset %s · dataset %s", c.Preset, c.Dataset)) + "\n")
+	narrow := w < 44
+	sub := fmt.Sprintf("preset %s · dataset %s", c.Preset, c.Dataset)
+	if narrow {
+		sub = "dataset " + c.Dataset
+	}
+	b.WriteString(st.Faint.Render(sub) + "\n")
 	if c.Err != nil {
 		b.WriteString(st.Err.Render(wrapParts(strings.Fields(c.Err.Error()), " ", w)))
 		return b.String()
@@ -139,12 +145,28 @@ func compareBlock(st *Styles, c Comparison, w int) string {
 		b.WriteString(padRight(s.Name, nameW) + " " + bar(*st, fill, s.Conversion, barW) + padLeft(fmtPct(s.Conversion), colPct) + "\n")
 	}
 	last := steps[len(steps)-1]
-	b.WriteString(fmt.Sprintf("overall %s · %s of %s\n", st.Bold.Render(fmtPct(last.Conversion)), fmtInt(last.Users), fmtInt(steps[0].Users)))
+	if narrow {
+		b.WriteString(fmt.Sprintf("overall %s\n", st.Bold.Render(fmtPct(last.Conversion))))
+	} else {
+		b.WriteString(fmt.Sprintf("overall %s · %s of %s\n", st.Bold.Render(fmtPct(last.Conversion)), fmtInt(last.Users), fmtInt(steps[0].Users)))
+	}
 	if worst > 0 && worst < len(steps) {
 		b.WriteString("biggest drop: " + st.Worst.Render(fmt.Sprintf("%d %s", worst+1, steps[worst].Name)) +
 			fmt.Sprintf(" -%s", fmtPct(steps[worst].DropOffShare)) + "\n")
 	}
-	if len(c.Micro) > 0 {
+	if len(c.Micro) > 0 && narrow {
+		// Two lines a micro conversion: its name and share, then the macro
+		// rate with and without it.
+		b.WriteString("\n" + st.Faint.Render("micro did · with/without") + "\n")
+		for _, m := range c.Micro {
+			b.WriteString(padRight(truncate(m.Name, w-colPct), w-colPct) + padLeft(fmtPct(m.Share), colPct) + "\n")
+			line := "  " + fmtPct(m.MacroRateWith) + " / " + fmtPct(m.MacroRateWithout)
+			if m.Lift > 0 {
+				line += st.Faint.Render(fmt.Sprintf(" ×%.1f", m.Lift))
+			}
+			b.WriteString(line + "\n")
+		}
+	} else if len(c.Micro) > 0 {
 		mW := 6
 		for _, m := range c.Micro {
 			mW = maxInt(mW, len([]rune(m.Name)))
