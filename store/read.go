@@ -229,7 +229,7 @@ func (s *Store) remember(ctx context.Context, name string, ds, version int64, c 
 		delete(s.cache, name)
 		return
 	}
-	s.cache[name] = &cached{id: ds, version: version, ev: ev}
+	s.keep(name, &cached{id: ds, version: version, ev: ev})
 }
 
 // Load returns the dataset's events as columns for the engine. The result is
@@ -246,10 +246,13 @@ func (s *Store) Load(ctx context.Context, dataset string) (*funnel.Events, error
 	}
 	s.mu.Lock()
 	c := s.cache[dataset]
-	s.mu.Unlock()
 	if c != nil && c.id == ds && c.version == version {
+		s.uses++
+		c.used = s.uses
+		s.mu.Unlock()
 		return c.ev, nil
 	}
+	s.mu.Unlock()
 	var ev *funnel.Events
 	err = s.inReadTx(ctx, func(tx *sql.Tx) error {
 		cols, err := readCols(ctx, tx, ds, version)
@@ -261,7 +264,7 @@ func (s *Store) Load(ctx context.Context, dataset string) (*funnel.Events, error
 			return err
 		}
 		s.mu.Lock()
-		s.cache[dataset] = &cached{id: ds, version: version, ev: ev}
+		s.keep(dataset, &cached{id: ds, version: version, ev: ev})
 		s.mu.Unlock()
 		return nil
 	})

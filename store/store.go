@@ -40,12 +40,18 @@ type Store struct {
 
 	mu    sync.Mutex
 	cache map[string]*cached // loaded datasets by name
+	uses  int64
 }
 
 type cached struct {
 	id, version int64 // datasets.id is never reused
 	ev          *funnel.Events
+	used        int64 // s.uses when last returned
 }
+
+// cacheDatasets loaded datasets stay in memory: the three samples and the one
+// being explored, without holding every dataset a long session ever opened.
+const cacheDatasets = 4
 
 // Open opens (creating if needed) the database at path and brings its
 // schema up to date. A file that is not SQLite, is corrupt, or was written by
@@ -86,6 +92,23 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	return s, nil
+}
+
+// keep caches a loaded dataset, dropping the least recently used beyond
+// cacheDatasets. The caller holds s.mu.
+func (s *Store) keep(name string, c *cached) {
+	s.uses++
+	c.used = s.uses
+	s.cache[name] = c
+	for len(s.cache) > cacheDatasets {
+		oldest := ""
+		for n, c := range s.cache {
+			if oldest == "" || c.used < s.cache[oldest].used {
+				oldest = n
+			}
+		}
+		delete(s.cache, oldest)
+	}
 }
 
 // Close closes the database.

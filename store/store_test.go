@@ -302,3 +302,27 @@ func TestWriteNewRefusesAnExistingDataset(t *testing.T) {
 		t.Fatal("store changed")
 	}
 }
+
+func TestLoadCacheKeepsTheMostRecentDatasets(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openTemp(t)
+	for i := 0; i < cacheDatasets+2; i++ {
+		insertAll(t, s, fmt.Sprintf("d%d", i), []Record{{User: "u", Time: 1, Event: "e"}})
+	}
+	first, _ := s.Load(ctx, "d0")
+	for i := 1; i < cacheDatasets+2; i++ {
+		if _, err := s.Load(ctx, fmt.Sprintf("d%d", i)); err != nil {
+			t.Fatal(err)
+		}
+		s.Load(ctx, "d0") // d0 stays in use
+	}
+	if len(s.cache) != cacheDatasets {
+		t.Fatalf("%d datasets cached, want %d", len(s.cache), cacheDatasets)
+	}
+	if again, _ := s.Load(ctx, "d0"); again != first {
+		t.Error("the dataset in use was evicted")
+	}
+	if _, ok := s.cache["d1"]; ok {
+		t.Error("the least recently used dataset is still cached")
+	}
+}
