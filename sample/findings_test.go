@@ -51,6 +51,40 @@ func TestPlantedFindings(t *testing.T) {
 		}
 		return res
 	}
+	// The engine and the small reference funnel of calibrate_test.go, which
+	// knows nothing of the store or the engine, count the same users at
+	// every step of each macro funnel, for each device.
+	t.Run("engine agrees with the reference funnel", func(t *testing.T) {
+		for _, b := range Businesses() {
+			p, err := MacroPreset(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var steps []string
+			for _, s := range p.Definition.Steps {
+				if len(s.Events) != 1 || len(s.Where) != 0 {
+					t.Fatalf("%s: the reference takes one plain event a step", p.Name)
+				}
+				steps = append(steps, s.Events[0])
+			}
+			ref := funnelBy(collect(t, b, DefaultUsers, DefaultSeed), steps, func(u *userEvents, _ int) string { return u.device })
+			res := compute(t, p.Name, "device")
+			if len(res.Breakdown.Segments) != len(ref) {
+				t.Fatalf("%s: %d segments, reference %d", p.Name, len(res.Breakdown.Segments), len(ref))
+			}
+			for _, seg := range res.Breakdown.Segments {
+				for k, st := range seg.Steps {
+					if int(st.Users) != ref[seg.Value][k] {
+						t.Errorf("%s, %s, step %d: engine %d users, reference %d", p.Name, seg.Value, k+1, st.Users, ref[seg.Value][k])
+					}
+				}
+			}
+		}
+	})
+	if *numbers {
+		logNumbers(t)
+	}
+
 	segment := func(t *testing.T, res *funnel.Result, value string) funnel.Segment {
 		t.Helper()
 		if res.Breakdown == nil {
