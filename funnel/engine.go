@@ -573,9 +573,7 @@ func (w *worker) insert(k int, c []uint32) {
 			return
 		}
 		d.buf = d.buf[:k]
-		for i, v := range c {
-			d.buf[i] = v
-		}
+		copy(d.buf, c)
 		d.cnt, d.off = 1, 0
 		w.start[k] = w.time[c[0]]
 		return
@@ -588,9 +586,7 @@ func (w *worker) insert(k int, c []uint32) {
 
 func (w *worker) noteBest(k int, c []uint32) {
 	if k > w.bestLevel || (k == w.bestLevel && lexLess(w.best[:k], c)) {
-		for i, v := range c {
-			w.best[i] = v
-		}
+		copy(w.best, c)
 		w.bestLevel = k
 	}
 }
@@ -610,9 +606,7 @@ func (w *worker) single(e gev, allowStart bool) {
 			continue
 		}
 		c := w.tmp[:k+1]
-		for i, v := range f {
-			c[i] = v
-		}
+		copy(c, f)
 		c[k] = e.idx
 		if k+1 < n {
 			w.insert(k+1, c)
@@ -647,9 +641,7 @@ func (w *worker) singleFast(e gev, allowStart bool) {
 		f := d.buf[:k]
 		nd := &w.lv[k+1]
 		nb := nd.buf[:k+1]
-		for i, v := range f {
-			nb[i] = v
-		}
+		copy(nb, f)
 		nb[k] = e.idx
 		nd.buf, nd.cnt, nd.off = nb, 1, 0
 		w.start[k+1] = w.start[k]
@@ -684,9 +676,7 @@ func (w *worker) strictSingle(e gev, allowStart bool) {
 			continue
 		}
 		c := w.tmp[:k+1]
-		for i, v := range f {
-			c[i] = v
-		}
+		copy(c, f)
 		c[k] = e.idx
 		w.noteBest(k+1, c)
 		if k+1 < n {

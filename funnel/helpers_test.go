@@ -86,15 +86,6 @@ func buildEvents(evs []tev) *Events {
 	return ev
 }
 
-// stream builds a one-user stream from "name@time" pairs.
-func stream(spec ...any) []tev {
-	var out []tev
-	for i := 0; i+1 < len(spec); i += 2 {
-		out = append(out, tev{user: 0, name: spec[i].(string), t: int64(spec[i+1].(int))})
-	}
-	return out
-}
-
 func mustCompute(t *testing.T, d *Definition, ev *Events) *Result {
 	t.Helper()
 	r, err := Compute(d, ev)

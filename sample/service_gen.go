@@ -17,8 +17,6 @@ var services = newTable("web_design", 26, "development", 24, "seo", 20, "marketi
 // Contact rate by service in percent of the base rate.
 var serviceContact = [...]int{100, 95, 85, 100, 210}
 
-const consulting = 4
-
 // Service pages viewed in a session that reaches the services.
 var serviceViews = newTable("1", 45, "2", 30, "3", 15, "4", 10)
 

@@ -472,7 +472,9 @@ func TestDatasetAndCompare(t *testing.T) {
 func TestEditFunctions(t *testing.T) {
 	d := funnel.Definition{}
 	i, _ := insertStep(&d, -1, "a")
-	i, _ = insertStep(&d, i, "c")
+	if i, _ = insertStep(&d, i, "c"); i != 1 {
+		t.Fatalf("c inserted at %d, want 1", i)
+	}
 	i, _ = insertStep(&d, 0, "b")
 	if got := strings.Join(stepNames(d), ","); got != "a,b,c" || i != 1 {
 		t.Fatalf("%s %d", got, i)
