@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"microfunnel/store"
 )
 
 func fmtTime(t time.Time) string {
@@ -55,6 +57,18 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
+// openForListing checks a per-dataset listing's --format and --dataset, then
+// opens the store.
+func (a *app) openForListing(format, dataset string) (*store.Store, error) {
+	if err := checkFormat(format, "table", "json", "csv"); err != nil {
+		return nil, err
+	}
+	if err := needDataset(dataset); err != nil {
+		return nil, err
+	}
+	return a.open()
+}
+
 func (a *app) eventsCmd() *cobra.Command {
 	var format, dataset string
 	cmd := &cobra.Command{
@@ -62,13 +76,7 @@ func (a *app) eventsCmd() *cobra.Command {
 		Short: "List a dataset's event names with event and user counts",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := checkFormat(format, "table", "json", "csv"); err != nil {
-				return err
-			}
-			if err := needDataset(dataset); err != nil {
-				return err
-			}
-			st, err := a.open()
+			st, err := a.openForListing(format, dataset)
 			if err != nil {
 				return err
 			}
@@ -96,13 +104,7 @@ func (a *app) propsCmd() *cobra.Command {
 		Short: "List property keys with their distinct values, or the top values of one key",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkFormat(format, "table", "json", "csv"); err != nil {
-				return err
-			}
-			if err := needDataset(dataset); err != nil {
-				return err
-			}
-			st, err := a.open()
+			st, err := a.openForListing(format, dataset)
 			if err != nil {
 				return err
 			}
