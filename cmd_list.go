@@ -101,7 +101,7 @@ func (a *app) propsCmd() *cobra.Command {
 	var limit int
 	cmd := &cobra.Command{
 		Use:   "props --dataset NAME [KEY]",
-		Short: "List property keys with their distinct values, or the top values of one key",
+		Short: "List property keys with their type and distinct values, or the top values of one key",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			st, err := a.openForListing(format, dataset)
@@ -123,9 +123,9 @@ func (a *app) propsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			t := table{header: []string{"property", "distinct values"}, json: nonNil(ps)}
+			t := table{header: []string{"property", "type", "distinct values", "events"}, json: nonNil(ps)}
 			for _, p := range ps {
-				t.rows = append(t.rows, []string{p.Key, count(p.Distinct)})
+				t.rows = append(t.rows, []string{p.Key, p.Type, count(p.Distinct), count(p.Events)})
 			}
 			return t.write(cmd.OutOrStdout(), format)
 		},

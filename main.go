@@ -119,7 +119,7 @@ prints the store's funnel report instead.`,
 	})
 	root.AddCommand(
 		a.importCmd(),
-		a.datasetsCmd(), a.eventsCmd(), a.propsCmd(), a.dropCmd(),
+		a.datasetsCmd(), a.eventsCmd(), a.propsCmd(), a.dropCmd(), a.exportCmd(),
 		a.reportCmd(), a.sampleCmd(), a.presetsCmd(), a.compareCmd(), a.uiCmd(), a.benchCmd(),
 	)
 	// A wrong number of arguments is a usage error (exit 2), like a wrong flag.

@@ -25,21 +25,16 @@ func genEvents(nEvents int) *Events {
 	for c := 0; c < nCountry; c++ {
 		ctry.Values = append(ctry.Values, fmt.Sprintf("C%02d", c))
 	}
-	for d := 0; d < nDevice; d++ {
-		for c := 0; c < nCountry; c++ {
-			dev.OfSet = append(dev.OfSet, uint32(d+1))
-			ctry.OfSet = append(ctry.OfSet, uint32(c+1))
-		}
-	}
 	ev.Props["device"], ev.Props["country"] = dev, ctry
 	ev.Time = make([]int64, 0, nEvents+64)
 	ev.Name = make([]uint32, 0, nEvents+64)
-	ev.Set = make([]uint32, 0, nEvents+64)
+	dev.Of = make([]uint32, 0, nEvents+64)
+	ctry.Of = make([]uint32, 0, nEvents+64)
 	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
 	for len(ev.Time) < nEvents {
 		ev.UserStart = append(ev.UserStart, uint32(len(ev.Time)))
 		ne := 4 + r.Intn(25) // mean 16
-		set := uint32(r.Intn(nDevice)*nCountry + int(r.ExpFloat64()*8)%nCountry)
+		d, c := uint32(r.Intn(nDevice)+1), uint32(int(r.ExpFloat64()*8)%nCountry+1)
 		t := base + r.Int63n(30*24*3600*1000)
 		stage := 0
 		for i := 0; i < ne; i++ {
@@ -55,7 +50,8 @@ func genEvents(nEvents int) *Events {
 			}
 			ev.Time = append(ev.Time, t)
 			ev.Name = append(ev.Name, uint32(nm))
-			ev.Set = append(ev.Set, set)
+			dev.Of = append(dev.Of, d)
+			ctry.Of = append(ctry.Of, c)
 		}
 	}
 	ev.UserStart = append(ev.UserStart, uint32(len(ev.Time)))

@@ -3,12 +3,14 @@ package funnel
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 )
 
 // plan is a Definition resolved against one dataset: event-name ids become
-// step bitmasks and filters become per-property-set masks, so the per-event
-// work in the engine is a few array lookups.
+// step bitmasks and filters become tables by value id of the property
+// columns they read, so the per-event work in the engine is a few array
+// lookups.
 type plan struct {
 	n      int
 	mode   Mode
@@ -21,12 +23,9 @@ type plan struct {
 	nameMX  []uint64 // names | exNames<<32, so the hot loop does one lookup
 	exNames []uint32 // name id -> bit j set when the name is one of exclusion j's events
 
-	stepSet    []uint32 // set id -> steps whose filters pass (bits of unfiltered steps always set); nil: no step filters
-	stepSetDef uint32   // for set ids beyond every OfSet (no property at all)
-	exSet      []uint32
-	exSetDef   uint32
-	global     []bool // set id -> passes the global filters; nil: no global filters
-	globalDef  bool
+	stepF  []bitFilter // filtered steps; nil: no step filters
+	exF    []bitFilter // filtered exclusions
+	global conds       // the global filters; nil: none
 
 	hasRange bool
 	lo, hi   int64 // inclusive time bounds in ms
@@ -38,12 +37,7 @@ type plan struct {
 
 	nMicro     int
 	microNames []uint64
-	microSet   []uint64
-	microDef   uint64
-}
-
-func (p *plan) needSets() bool {
-	return p.stepSet != nil || p.exSet != nil || p.global != nil || p.by != nil || p.microSet != nil
+	microF     []bitFilter
 }
 
 // compile validates d against ev and builds the plan.
@@ -93,46 +87,38 @@ func compile(d *Definition, ev *Events, withMicro bool) (*plan, error) {
 	for i, n := range ev.Names {
 		ids[n] = uint32(i)
 	}
-	numSets := 0
-	for _, pr := range ev.Props {
-		numSets = max(numSets, len(pr.OfSet))
-	}
-
+	var err error
 	p.names = make([]uint32, len(ev.Names))
-	stepFiltered := false
 	for k, s := range d.Steps {
 		for _, e := range s.Events {
 			p.names[ids[e]] |= 1 << k
 		}
-		stepFiltered = stepFiltered || len(s.Where) > 0
-	}
-	if stepFiltered {
-		p.stepSet, p.stepSetDef = setMasks32(d.Steps, ev, numSets)
+		if p.stepF, err = addBitFilter(p.stepF, uint64(1)<<k, s.Where, ev); err != nil {
+			return nil, err
+		}
 	}
 	p.exNames = make([]uint32, len(ev.Names))
-	exFiltered := false
-	exSteps := make([]Step, len(d.Exclusions))
 	for j, x := range d.Exclusions {
 		for _, e := range x.Events {
 			p.exNames[ids[e]] |= 1 << j
 		}
 		p.exFrom = append(p.exFrom, x.From)
 		p.exTo = append(p.exTo, x.To)
-		exSteps[j] = Step{Events: x.Events, Where: x.Where}
-		exFiltered = exFiltered || len(x.Where) > 0
-	}
-	if exFiltered {
-		p.exSet, p.exSetDef = setMasks32(exSteps, ev, numSets)
+		if p.exF, err = addBitFilter(p.exF, uint64(1)<<j, x.Where, ev); err != nil {
+			return nil, err
+		}
 	}
 	p.nameMX = make([]uint64, len(ev.Names))
 	for i := range p.nameMX {
 		p.nameMX[i] = uint64(p.names[i]) | uint64(p.exNames[i])<<32
 	}
-	if len(d.Where) > 0 {
-		p.global, p.globalDef = filterSets(d.Where, ev, numSets)
+	if p.global, err = compileFilters(d.Where, ev); err != nil {
+		return nil, err
 	}
 	if d.By != "" {
-		p.by = ev.Props[d.By]
+		if p.by, err = ev.Property(d.By); err != nil {
+			return nil, err
+		}
 	}
 	if withMicro && len(d.Micro) > 0 {
 		if len(d.Micro) > 64 {
@@ -140,95 +126,122 @@ func compile(d *Definition, ev *Events, withMicro bool) (*plan, error) {
 		}
 		p.nMicro = len(d.Micro)
 		p.microNames = make([]uint64, len(ev.Names))
-		filtered := false
 		for j, s := range d.Micro {
 			for _, e := range s.Events {
 				p.microNames[ids[e]] |= 1 << j
 			}
-			filtered = filtered || len(s.Where) > 0
-		}
-		if filtered {
-			p.microSet = make([]uint64, numSets)
-			p.microDef = 0
-			for j, s := range d.Micro {
-				pass, def := filterSets(s.Where, ev, numSets)
-				for i, ok := range pass {
-					if ok {
-						p.microSet[i] |= 1 << j
-					}
-				}
-				if def {
-					p.microDef |= 1 << j
-				}
+			if p.microF, err = addBitFilter(p.microF, uint64(1)<<j, s.Where, ev); err != nil {
+				return nil, err
 			}
 		}
-	}
-	if p.needSets() && len(ev.Set) != ev.Len() {
-		return nil, fmt.Errorf("events: %d property sets for %d events", len(ev.Set), ev.Len())
 	}
 	return p, nil
 }
 
-// setMasks32 gives, per property-set id, the bitmask of steps whose filters
-// all pass (steps without filters pass everywhere).
-func setMasks32(steps []Step, ev *Events, numSets int) ([]uint32, uint32) {
-	masks := make([]uint32, numSets)
-	var def uint32
-	for k, s := range steps {
-		bit := uint32(1) << k
-		if len(s.Where) == 0 {
-			for i := range masks {
-				masks[i] |= bit
-			}
-			def |= bit
-			continue
-		}
-		pass, d := filterSets(s.Where, ev, numSets)
-		for i, ok := range pass {
-			if ok {
-				masks[i] |= bit
-			}
-		}
-		if d {
-			def |= bit
-		}
-	}
-	return masks, def
+// cond is one filter resolved against a property column: whether each
+// value id passes.
+type cond struct {
+	of []uint32
+	ok []bool
 }
 
-// filterSets evaluates filters once per property set. A set without the key
-// has the value "" (Values[0]), so "!=" and "not in" match it.
-func filterSets(fs []Filter, ev *Events, numSets int) ([]bool, bool) {
-	pass := make([]bool, numSets)
-	for i := range pass {
-		pass[i] = true
+// conds all have to pass.
+type conds []cond
+
+func (cs conds) pass(i uint32) bool {
+	for _, c := range cs {
+		v := uint32(0)
+		if int(i) < len(c.of) {
+			v = c.of[i]
+		}
+		if int(v) >= len(c.ok) || !c.ok[v] {
+			return false
+		}
 	}
-	def := true
+	return true
+}
+
+// bitFilter is the filters of one step, exclusion or micro conversion: the
+// bit it clears from an event's mask when they fail.
+type bitFilter struct {
+	bit   uint64
+	conds conds
+}
+
+func addBitFilter(fs []bitFilter, bit uint64, where []Filter, ev *Events) ([]bitFilter, error) {
+	cs, err := compileFilters(where, ev)
+	if err != nil || cs == nil {
+		return fs, err
+	}
+	return append(fs, bitFilter{bit, cs}), nil
+}
+
+// maskByFilters clears the bits of m whose filters event i fails.
+func maskByFilters(m uint64, i uint32, fs []bitFilter) uint64 {
 	for _, f := range fs {
-		pr := ev.Props[f.Key]
-		want := make(map[string]bool, len(f.Values))
-		for _, v := range f.Values {
-			want[v] = true
+		if m&f.bit != 0 && !f.conds.pass(i) {
+			m &^= f.bit
 		}
-		neg := f.Op == OpNe || f.Op == OpNotIn
-		ok := make([]bool, len(pr.Values))
-		for v, s := range pr.Values {
-			ok[v] = want[s] != neg
-		}
-		val := func(v uint32) bool {
-			if int(v) < len(ok) {
-				return ok[v]
-			}
-			return neg // an out-of-range value id behaves as no value
-		}
-		for i := range pass {
-			v := uint32(0)
-			if i < len(pr.OfSet) {
-				v = pr.OfSet[i]
-			}
-			pass[i] = pass[i] && val(v)
-		}
-		def = def && val(0)
 	}
-	return pass, def
+	return m
+}
+
+// compileFilters evaluates each filter once per value of its property. An
+// event without the key has the value "" (id 0), so "!=" and "not in" match
+// it and comparisons do not.
+func compileFilters(fs []Filter, ev *Events) (conds, error) {
+	var out conds
+	for _, f := range fs {
+		pr, err := ev.Property(f.Key)
+		if err != nil {
+			return nil, err
+		}
+		ok, err := f.table(pr)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cond{pr.Of, ok})
+	}
+	return out, nil
+}
+
+// table says for each value id of pr whether it passes f.
+func (f Filter) table(pr *Property) ([]bool, error) {
+	ok := make([]bool, len(pr.Values))
+	if numericOp(f.Op) {
+		if !pr.Number {
+			return nil, fmt.Errorf("filter %q: property %q is text, not a number (%q); %s needs a number property", f.String(), f.Key, firstValue(pr), f.Op)
+		}
+		x, err := f.number()
+		if err != nil {
+			return nil, err
+		}
+		for v := 1; v < len(pr.Values); v++ {
+			y, err := strconv.ParseFloat(pr.Values[v], 64)
+			ok[v] = err == nil && compare(f.Op, y, x)
+		}
+		return ok, nil
+	}
+	want := make(map[string]bool, len(f.Values))
+	for _, v := range f.Values {
+		want[v] = true
+	}
+	neg := f.Op == OpNe || f.Op == OpNotIn
+	for v, s := range pr.Values {
+		ok[v] = want[s] != neg
+	}
+	ok[0] = neg // no value
+	return ok, nil
+}
+
+func firstValue(pr *Property) string {
+	for _, v := range pr.Values[1:] {
+		if _, err := strconv.ParseFloat(v, 64); err != nil {
+			return v
+		}
+	}
+	if len(pr.Values) > 1 {
+		return pr.Values[1]
+	}
+	return ""
 }

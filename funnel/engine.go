@@ -232,9 +232,9 @@ func (w *worker) run(u0, u1 int) {
 func (w *worker) collect(lo, hi int) bool {
 	p, ev := w.p, w.ev
 	w.evs = w.evs[:0]
-	names, sets := ev.Name, ev.Set
+	names := ev.Name
 	keepAll := p.mode == Strict
-	if !keepAll && p.global == nil && p.stepSet == nil && p.exSet == nil {
+	if !keepAll && p.global == nil && p.stepF == nil && p.exF == nil {
 		// The common case, kept tight: a lookup per event, most skipped.
 		pn, px := p.names, p.exNames
 		times := w.time[lo:hi]
@@ -250,12 +250,7 @@ func (w *worker) collect(lo, hi int) bool {
 	anyEv := p.global == nil
 	for i := lo; i < hi; i++ {
 		if p.global != nil {
-			s := sets[i]
-			ok := p.globalDef
-			if int(s) < len(p.global) {
-				ok = p.global[s]
-			}
-			if !ok {
+			if !p.global.pass(uint32(i)) {
 				continue
 			}
 			anyEv = true
@@ -265,11 +260,11 @@ func (w *worker) collect(lo, hi int) bool {
 		if m|x == 0 && !keepAll {
 			continue
 		}
-		if m != 0 && p.stepSet != nil {
-			m = maskBySet(m, sets[i], p.stepSet, p.stepSetDef)
+		if m != 0 && p.stepF != nil {
+			m = uint32(maskByFilters(uint64(m), uint32(i), p.stepF))
 		}
-		if x != 0 && p.exSet != nil {
-			x = maskBySet(x, sets[i], p.exSet, p.exSetDef)
+		if x != 0 && p.exF != nil {
+			x = uint32(maskByFilters(uint64(x), uint32(i), p.exF))
 		}
 		if m|x == 0 && !keepAll {
 			continue
@@ -283,26 +278,12 @@ func (w *worker) micro(lo, hi int) {
 	p, ev := w.p, w.ev
 	var did uint64
 	for i := lo; i < hi; i++ {
-		s := uint32(0)
-		if len(ev.Set) > 0 {
-			s = ev.Set[i]
-		}
-		if p.global != nil {
-			ok := p.globalDef
-			if int(s) < len(p.global) {
-				ok = p.global[s]
-			}
-			if !ok {
-				continue
-			}
+		if p.global != nil && !p.global.pass(uint32(i)) {
+			continue
 		}
 		m := p.microNames[ev.Name[i]]
-		if m != 0 && p.microSet != nil {
-			if int(s) < len(p.microSet) {
-				m &= p.microSet[s]
-			} else {
-				m &= p.microDef
-			}
+		if m != 0 && p.microF != nil {
+			m = maskByFilters(m, uint32(i), p.microF)
 		}
 		did |= m
 	}
@@ -327,9 +308,9 @@ func (w *worker) sequentialUsers(lo, hi int) bool {
 	p := w.p
 	w.resetState()
 	g := w.evs[:0]
-	names, sets, times := w.ev.Name[lo:hi], w.ev.Set, w.time[lo:hi]
+	names, times := w.ev.Name[lo:hi], w.time[lo:hi]
 	pnx := p.nameMX
-	global, stepSet, exSet := p.global, p.stepSet, p.exSet
+	global, stepF, exF := p.global, p.stepF, p.exF
 	anyEv := global == nil
 	// The events of the current timestamp: one is held in pend (the common
 	// case, no copying), ties go to g.
@@ -356,11 +337,11 @@ func (w *worker) sequentialUsers(lo, hi int) bool {
 			j := int(pj)
 			mx := mxs[i]
 			m, x := uint32(mx), uint32(mx>>32)
-			if m != 0 && stepSet != nil {
-				m = maskBySet(m, sets[lo+j], stepSet, p.stepSetDef)
+			if m != 0 && stepF != nil {
+				m = uint32(maskByFilters(uint64(m), uint32(lo+j), stepF))
 			}
-			if x != 0 && exSet != nil {
-				x = maskBySet(x, sets[lo+j], exSet, p.exSetDef)
+			if x != 0 && exF != nil {
+				x = uint32(maskByFilters(uint64(x), uint32(lo+j), exF))
 			}
 			if m|x == 0 {
 				continue
@@ -387,11 +368,7 @@ func (w *worker) sequentialUsers(lo, hi int) bool {
 	// call per event it costs 12% of BenchmarkCompute10M.
 	for j, nm := range names {
 		if global != nil {
-			ok := p.globalDef
-			if s := sets[lo+j]; int(s) < len(global) {
-				ok = global[s]
-			}
-			if !ok {
+			if !global.pass(uint32(lo + j)) {
 				continue
 			}
 			anyEv = true
@@ -401,11 +378,11 @@ func (w *worker) sequentialUsers(lo, hi int) bool {
 			continue
 		}
 		m, x := uint32(mx), uint32(mx>>32)
-		if m != 0 && stepSet != nil {
-			m = maskBySet(m, sets[lo+j], stepSet, p.stepSetDef)
+		if m != 0 && stepF != nil {
+			m = uint32(maskByFilters(uint64(m), uint32(lo+j), stepF))
 		}
-		if x != 0 && exSet != nil {
-			x = maskBySet(x, sets[lo+j], exSet, p.exSetDef)
+		if x != 0 && exF != nil {
+			x = uint32(maskByFilters(uint64(x), uint32(lo+j), exF))
 		}
 		if m|x == 0 {
 			continue
@@ -926,20 +903,14 @@ func (w *worker) attrValue(chain []uint32, l int) uint32 {
 	default:
 		idx = chain[0]
 	}
-	by := w.p.by
-	if s := w.ev.Set[idx]; int(s) < len(by.OfSet) {
-		if v := by.OfSet[s]; int(v) < len(by.Values) {
-			return v
-		}
-	}
-	return 0
+	return w.byValue(idx)
 }
 
-// maskBySet keeps the bits of m that events of property set s may have: a
-// filter table by set id, and def for sets beyond it (no property at all).
-func maskBySet(m, s uint32, table []uint32, def uint32) uint32 {
-	if int(s) < len(table) {
-		return m & table[s]
+// byValue is the breakdown property's value id of event i (0: none).
+func (w *worker) byValue(i uint32) uint32 {
+	by := w.p.by
+	if v := by.value(i); int(v) < len(by.Values) {
+		return v
 	}
-	return m & def
+	return 0
 }

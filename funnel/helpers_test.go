@@ -2,6 +2,7 @@ package funnel
 
 import (
 	"sort"
+	"strconv"
 	"testing"
 )
 
@@ -15,7 +16,7 @@ type tev struct {
 
 // buildEvents packs test events into columns the way the store does: users
 // in order, events by time within a user (ties keep input order), one
-// property set per distinct combination of properties.
+// column per property key, a property a number when all its values are.
 func buildEvents(evs []tev) *Events {
 	sorted := append([]tev(nil), evs...)
 	sort.SliceStable(sorted, func(i, j int) bool {
@@ -26,14 +27,18 @@ func buildEvents(evs []tev) *Events {
 	})
 	ev := &Events{Props: map[string]*Property{}}
 	nameID := map[string]uint32{}
-	setID := map[string]uint32{}
-	var sets []map[string]string
 	valID := map[string]map[string]uint32{}
-	users := -1
 	lastUser := -1 << 62
 	for _, e := range sorted {
+		for k := range e.props {
+			if ev.Props[k] == nil {
+				ev.Props[k] = &Property{Values: []string{""}, Of: make([]uint32, len(sorted)), Number: true}
+				valID[k] = map[string]uint32{"": 0}
+			}
+		}
+	}
+	for i, e := range sorted {
 		if e.user != lastUser {
-			users++
 			lastUser = e.user
 			ev.UserStart = append(ev.UserStart, uint32(len(ev.Time)))
 		}
@@ -43,47 +48,35 @@ func buildEvents(evs []tev) *Events {
 			nameID[e.name] = id
 			ev.Names = append(ev.Names, e.name)
 		}
-		keys := make([]string, 0, len(e.props))
-		for k := range e.props {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		sig := ""
-		for _, k := range keys {
-			sig += k + "\x00" + e.props[k] + "\x01"
-		}
-		sid, ok := setID[sig]
-		if !ok {
-			sid = uint32(len(sets))
-			setID[sig] = sid
-			sets = append(sets, e.props)
-		}
-		ev.Time = append(ev.Time, e.t)
-		ev.Name = append(ev.Name, id)
-		ev.Set = append(ev.Set, sid)
-	}
-	ev.UserStart = append(ev.UserStart, uint32(len(ev.Time)))
-	for sid, ps := range sets {
-		for k, v := range ps {
+		for k, v := range e.props {
 			pr := ev.Props[k]
-			if pr == nil {
-				pr = &Property{Values: []string{""}}
-				ev.Props[k] = pr
-				valID[k] = map[string]uint32{"": 0}
-			}
 			vid, ok := valID[k][v]
 			if !ok {
 				vid = uint32(len(pr.Values))
 				valID[k][v] = vid
 				pr.Values = append(pr.Values, v)
+				if _, err := strconv.ParseFloat(v, 64); err != nil {
+					pr.Number = false
+				}
 			}
-			for len(pr.OfSet) <= sid {
-				pr.OfSet = append(pr.OfSet, 0)
-			}
-			pr.OfSet[sid] = vid
+			pr.Of[i] = vid
 		}
+		ev.Time = append(ev.Time, e.t)
+		ev.Name = append(ev.Name, id)
 	}
+	ev.UserStart = append(ev.UserStart, uint32(len(ev.Time)))
 	return ev
+}
+
+// userEvents is user u's events alone, as a dataset of one user.
+func userEvents(ev *Events, u int) *Events {
+	lo, hi := ev.UserStart[u], ev.UserStart[u+1]
+	one := &Events{Names: ev.Names, Props: map[string]*Property{},
+		UserStart: []uint32{0, hi - lo}, Time: ev.Time[lo:hi], Name: ev.Name[lo:hi]}
+	for k, p := range ev.Props {
+		one.Props[k] = &Property{Values: p.Values, Of: p.Of[lo:hi], Number: p.Number}
+	}
+	return one
 }
 
 func mustCompute(t *testing.T, d *Definition, ev *Events) *Result {

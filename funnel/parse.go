@@ -2,6 +2,7 @@ package funnel
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -12,7 +13,43 @@ const (
 	OpNe    = "!="
 	OpIn    = "in"
 	OpNotIn = "not in"
+	OpGt    = ">"
+	OpGe    = ">="
+	OpLt    = "<"
+	OpLe    = "<="
 )
+
+// numericOp reports whether op compares numbers.
+func numericOp(op string) bool {
+	return op == OpGt || op == OpGe || op == OpLt || op == OpLe
+}
+
+// compare applies a numeric operator: y op x.
+func compare(op string, y, x float64) bool {
+	switch op {
+	case OpGt:
+		return y > x
+	case OpGe:
+		return y >= x
+	case OpLt:
+		return y < x
+	case OpLe:
+		return y <= x
+	}
+	return false
+}
+
+// number is the value of a numeric comparison.
+func (f Filter) number() (float64, error) {
+	if len(f.Values) != 1 {
+		return 0, fmt.Errorf("filter %q: %q takes exactly one value", f.String(), f.Op)
+	}
+	x, err := strconv.ParseFloat(strings.TrimSpace(f.Values[0]), 64)
+	if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+		return 0, fmt.Errorf("filter %q: %q compares numbers, and %q is not one", f.String(), f.Op, f.Values[0])
+	}
+	return x, nil
+}
 
 // String writes the filter in the form ParseFilter reads:
 // "device=mobile", "country!=US", "plan in (pro,team)", "plan not in (a,b)".
@@ -29,16 +66,32 @@ func (f Filter) String() string {
 	}
 }
 
-// ParseFilter reads "key=value", "key!=value", "key in (a,b)" or
-// "key not in (a,b)". Spaces around keys, operators and values are ignored;
+// ParseFilter reads "key=value", "key!=value", "key in (a,b)",
+// "key not in (a,b)", or a numeric comparison "key>N", "key>=N", "key<N",
+// "key<=N". Spaces around keys, operators and values are ignored;
 // a value may be wrapped in single or double quotes to keep spaces or commas.
 func ParseFilter(s string) (Filter, error) {
 	src := s
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return Filter{}, fmt.Errorf("empty filter: want key=value, key!=value, key in (a,b) or key not in (a,b)")
+		return Filter{}, fmt.Errorf("empty filter: want key=value, key!=value, key in (a,b), key not in (a,b) or key>=N (>, >=, <, <=)")
 	}
-	// "!=" before "=" so that "a!=b" is not read as key "a!" and value "b".
+	// Comparisons and "!=" before "=" so that "a>=1" and "a!=b" are not
+	// read as key "a>" or "a!".
+	if i := strings.IndexAny(s, "<>"); i >= 0 && !strings.Contains(s[:i], "=") {
+		op := s[i : i+1]
+		if i+1 < len(s) && s[i+1] == '=' {
+			op += "="
+		}
+		f, err := simpleFilter(src, s[:i], op, s[i+len(op):])
+		if err != nil {
+			return f, err
+		}
+		if _, err := f.number(); err != nil {
+			return Filter{}, err
+		}
+		return f, nil
+	}
 	if i := strings.Index(s, "!="); i >= 0 {
 		return simpleFilter(src, s[:i], OpNe, s[i+2:])
 	}
@@ -73,7 +126,7 @@ func ParseFilter(s string) (Filter, error) {
 		}
 		return Filter{Key: key, Op: strings.TrimSpace(op), Values: vals}, nil
 	}
-	return Filter{}, fmt.Errorf("filter %q: want key=value, key!=value, key in (a,b) or key not in (a,b)", src)
+	return Filter{}, fmt.Errorf("filter %q: want key=value, key!=value, key in (a,b), key not in (a,b) or key>=N (>, >=, <, <=)", src)
 }
 
 func simpleFilter(src, key, op, val string) (Filter, error) {

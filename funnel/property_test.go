@@ -29,12 +29,15 @@ func randCase(r *rand.Rand) (*Definition, []tev) {
 			if x := r.Intn(4); x > 0 {
 				props["plan"] = []string{"p", "t", "f"}[x-1]
 			}
+			if x := r.Intn(5); x > 0 {
+				props["price"] = []string{"1", "2.5", "10", "-3"}[x-1]
+			}
 			evs = append(evs, tev{user: u, t: int64(r.Intn(16)) * scale, name: randNames[r.Intn(len(randNames))], props: props})
 		}
 	}
 	// Make sure every name exists so the definition validates.
 	for _, nm := range randNames {
-		evs = append(evs, tev{user: nu, t: 0, name: nm, props: map[string]string{"device": "d", "plan": "p"}})
+		evs = append(evs, tev{user: nu, t: 0, name: nm, props: map[string]string{"device": "d", "plan": "p", "price": "1"}})
 	}
 	d := &Definition{}
 	n := 2 + r.Intn(3)
@@ -99,6 +102,10 @@ func randCase(r *rand.Rand) (*Definition, []tev) {
 }
 
 func randFilter(r *rand.Rand) Filter {
+	if r.Intn(4) == 0 {
+		ops := []string{">", ">=", "<", "<="}
+		return Filter{Key: "price", Op: ops[r.Intn(4)], Values: []string{[]string{"1", "2.5", "0", "10"}[r.Intn(4)]}}
+	}
 	key := []string{"device", "plan"}[r.Intn(2)]
 	vals := map[string][]string{"device": {"m", "d"}, "plan": {"p", "t", "f"}}[key]
 	switch r.Intn(4) {
@@ -208,11 +215,7 @@ func compareWithReference(t *testing.T, d *Definition, ev *Events) {
 // and how many of them reached the last step (users counting).
 func refMicro(d, du *Definition, ev *Events, ms Step) (did, didMacro int64) {
 	for u := 0; u+1 < len(ev.UserStart); u++ {
-		one := &Events{Names: ev.Names, Props: ev.Props,
-			UserStart: []uint32{0, ev.UserStart[u+1] - ev.UserStart[u]},
-			Time:      ev.Time[ev.UserStart[u]:ev.UserStart[u+1]],
-			Name:      ev.Name[ev.UserStart[u]:ev.UserStart[u+1]],
-			Set:       ev.Set[ev.UserStart[u]:ev.UserStart[u+1]]}
+		one := userEvents(ev, u)
 		r := reference(du, one)
 		if r.users == 0 {
 			continue

@@ -7,6 +7,7 @@ package funnel
 import (
 	"math"
 	"sort"
+	"strconv"
 	"time"
 )
 
@@ -33,14 +34,10 @@ type refSeg struct {
 
 func refProp(ev *Events, i int, key string) string {
 	p := ev.Props[key]
-	if p == nil || len(ev.Set) == 0 {
+	if p == nil {
 		return ""
 	}
-	s := int(ev.Set[i])
-	if s >= len(p.OfSet) {
-		return ""
-	}
-	return p.Values[p.OfSet[s]]
+	return p.Values[p.Of[i]]
 }
 
 func refFilterOK(ev *Events, i int, fs []Filter) bool {
@@ -59,6 +56,13 @@ func refFilterOK(ev *Events, i int, fs []Filter) bool {
 			}
 		case "!=", "not in":
 			if in {
+				return false
+			}
+		case ">", ">=", "<", "<=":
+			y, err1 := strconv.ParseFloat(v, 64)
+			x, err2 := strconv.ParseFloat(f.Values[0], 64)
+			ok := err1 == nil && err2 == nil && map[string]bool{">": y > x, ">=": y >= x, "<": y < x, "<=": y <= x}[f.Op]
+			if !ok {
 				return false
 			}
 		}

@@ -112,8 +112,12 @@ func (f Filter) Validate() error {
 		if len(f.Values) == 0 {
 			return fmt.Errorf("filter %q: %q needs at least one value", f.String(), f.Op)
 		}
+	case OpGt, OpGe, OpLt, OpLe:
+		if _, err := f.number(); err != nil {
+			return err
+		}
 	default:
-		return fmt.Errorf("filter on %q: unknown operator %q (want =, !=, in, not in)", f.Key, f.Op)
+		return fmt.Errorf("filter on %q: unknown operator %q (want =, !=, in, not in, >, >=, <, <=)", f.Key, f.Op)
 	}
 	return nil
 }
@@ -168,7 +172,7 @@ func CheckNames(d *Definition, ev *Events) error {
 		}
 	}
 	addProp := func(key string) {
-		if _, ok := ev.Props[key]; !ok && !seen["p"+key] {
+		if !ev.HasKey(key) && !seen["p"+key] {
 			seen["p"+key] = true
 			unknownProp = append(unknownProp, key)
 		}
@@ -199,12 +203,7 @@ func CheckNames(d *Definition, ev *Events) error {
 		errs = append(errs, newUnknown("event", unknownEv, ev.Names))
 	}
 	if len(unknownProp) > 0 {
-		keys := make([]string, 0, len(ev.Props))
-		for k := range ev.Props {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		errs = append(errs, newUnknown("property", unknownProp, keys))
+		errs = append(errs, newUnknown("property", unknownProp, ev.KeyNames()))
 	}
 	return errors.Join(errs...)
 }

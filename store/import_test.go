@@ -148,7 +148,7 @@ func TestImportRejectsWholeFile(t *testing.T) {
 		{"bad_time.csv", []string{"2 bad rows", `line 3: unparseable time "yesterday"`, "line 4: unparseable time"}},
 		{"column_count.csv", []string{"line 3: wrong column count: 3, the header has 4", "line 4: wrong column count: 5"}},
 		{"bad_utf8.csv", []string{"line 3: invalid UTF-8"}},
-		{"bad.ndjson", []string{"line 2: invalid JSON", "line 3: invalid JSON", "line 4: missing user"}},
+		{"bad.ndjson", []string{"line 2: invalid JSON", "line 3: not a JSON object", "line 4: missing user"}},
 		{"empty.csv", []string{"empty.csv: the file is empty"}},
 		{"header_only.csv", []string{"has a header but no rows"}},
 		{"binary.bin", []string{"binary file"}},
@@ -239,13 +239,15 @@ func TestImportTwiceAddsNothing(t *testing.T) {
 }
 
 func TestImportLongLine(t *testing.T) {
+	defer func(n int) { maxRecordBytes = n }(maxRecordBytes)
+	maxRecordBytes = 3 * blockBytes // spans blocks
 	s, _ := openTemp(t)
-	long := "user_id,event,time\nu1,view,2024-03-01T10:00:00Z\nu2," + strings.Repeat("x", MaxLineBytes+10) + ",2024-03-01T10:00:00Z\n"
+	long := "user_id,event,time\nu1,view,2024-03-01T10:00:00Z\nu2," + strings.Repeat("x", maxRecordBytes+10) + ",2024-03-01T10:00:00Z\n"
 	_, err := s.Import(context.Background(), "d", "long.csv", strings.NewReader(long), ImportOptions{})
 	if err == nil || !strings.Contains(err.Error(), "line 3: line longer than") {
 		t.Fatalf("csv: %v", err)
 	}
-	nd := `{"user_id":"u1","event":"view","time":1709287200}` + "\n" + `{"user_id":"` + strings.Repeat("y", MaxLineBytes+10) + `"}` + "\n"
+	nd := `{"user_id":"u1","event":"view","time":1709287200}` + "\n" + `{"user_id":"` + strings.Repeat("y", maxRecordBytes+10) + `"}` + "\n"
 	_, err = s.Import(context.Background(), "d", "long.ndjson", strings.NewReader(nd), ImportOptions{})
 	if err == nil || !strings.Contains(err.Error(), "line 2: line longer than") {
 		t.Fatalf("ndjson: %v", err)
@@ -265,18 +267,19 @@ func FuzzImportCSV(f *testing.F) {
 	f.Add([]byte("user_id,event,time\n\"u1,view,1\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, skip := range []bool{false, true} {
-			p, err := newParser("fuzz", bytes.NewReader(data), ImportOptions{SkipBad: skip})
+			in, err := openInput("fuzz", bytes.NewReader(data), ImportOptions{SkipBad: skip})
 			if err != nil {
 				continue
 			}
-			if err := p.run(); err != nil {
+			bld := newBuilder()
+			if _, err := in.parseAll(context.Background(), bld); err != nil {
 				continue
 			}
-			if !bytes.HasPrefix(data, []byte{0x1f, 0x8b}) && p.b.len() > bytes.Count(data, []byte("\n"))+1 {
-				t.Fatalf("%d events from %d lines", p.b.len(), bytes.Count(data, []byte("\n"))+1)
+			if !bytes.HasPrefix(data, []byte{0x1f, 0x8b}) && bld.len() > bytes.Count(data, []byte("\n"))+1 {
+				t.Fatalf("%d events from %d lines", bld.len(), bytes.Count(data, []byte("\n"))+1)
 			}
-			for i := 0; i < p.b.len(); i++ {
-				if p.b.users[p.b.user[i]] == "" || p.b.names[p.b.name[i]] == "" {
+			for i := 0; i < bld.len(); i++ {
+				if bld.users[bld.user[i]] == "" || bld.names.vals[bld.name[i]] == "" {
 					t.Fatal("accepted a row without user or event")
 				}
 			}
@@ -340,12 +343,12 @@ func TestImportLargeFileMatchesReference(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("user_id,event,time,plan,country\n")
 	var want []Record
-	for i := 0; i < 3*chunkRows+123; i++ {
+	for i := 0; i < 200_123; i++ { // several blocks
 		r := Record{
 			User:  fmt.Sprintf("user-%d", (i*7919)%20011),
 			Event: fmt.Sprintf("event_%d", i%17+i/50000),
 			Time:  1709287200000 + int64(i%1000)*1000,
-			Props: []Prop{{"plan", fmt.Sprintf("plan-%d", i/997)}, {"country", fmt.Sprintf("C%d", i%23)}},
+			Props: []Prop{{Key: "plan", Value: fmt.Sprintf("plan-%d", i/997)}, {Key: "country", Value: fmt.Sprintf("C%d", i%23)}},
 		}
 		want = append(want, r)
 		fmt.Fprintf(&b, "%s,%s,%d,%s,%s\n", r.User, r.Event, r.Time, r.Props[0].Value, r.Props[1].Value)
@@ -457,7 +460,7 @@ func TestCacheSeesARecreatedDataset(t *testing.T) {
 	if err := a.DeleteDataset(ctx, "shop"); err != nil {
 		t.Fatal(err)
 	}
-	insertAll(t, a, "shop", []Record{{User: "u1", Time: 1, Event: "new", Props: []Prop{{"secret", "x"}}}, {User: "u2", Time: 2, Event: "new"}})
+	insertAll(t, a, "shop", []Record{{User: "u1", Time: 1, Event: "new", Props: []Prop{{Key: "secret", Value: "x"}}}, {User: "u2", Time: 2, Event: "new"}})
 	ev, err := b.Load(ctx, "shop")
 	if err != nil || ev.Names[0] != "new" || ev.Len() != 2 {
 		t.Fatalf("loaded %v (%v), want the re-created dataset", ev.Names, err)
@@ -504,22 +507,33 @@ func FuzzImportLoad(f *testing.F) {
 	})
 }
 
-func TestImportWarnsOfNearlyUniqueProperties(t *testing.T) {
+// Nearly unique properties are columns like any other: no warning, and
+// every value is kept. A number column with one text value stays text and
+// says so.
+func TestImportWarnsOfMostlyNumericText(t *testing.T) {
 	var b strings.Builder
-	b.WriteString("user_id,event,time,message_id,device\n")
+	b.WriteString("user_id,event,time,message_id,price\n")
 	for i := 0; i < 2000; i++ {
-		fmt.Fprintf(&b, "u%d,view,%d,msg-%d,d%d\n", i%50, 1709287200000+int64(i), i, i%3)
+		price := fmt.Sprintf("%d.%02d", i, i%100)
+		if i == 1500 {
+			price = "n/a"
+		}
+		fmt.Fprintf(&b, "u%d,view,%d,msg-%d,%s\n", i%50, 1709287200000+int64(i), i, price)
 	}
 	s, _ := openTemp(t)
 	st, err := s.Import(context.Background(), "d", "w.csv", strings.NewReader(b.String()), ImportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(st.Warnings) != 1 || !strings.Contains(st.Warnings[0], "property message_id has 2000 distinct values") || !strings.Contains(st.Warnings[0], "--ignore message_id") {
+	if len(st.Warnings) != 1 || !strings.Contains(st.Warnings[0], `property price: 1999 of its 2000 values are numbers but "n/a" is not`) {
 		t.Fatalf("warnings = %q", st.Warnings)
 	}
-	st, err = s.Import(context.Background(), "e", "w.csv", strings.NewReader(b.String()), ImportOptions{Ignore: []string{"message_id"}})
-	if err != nil || len(st.Warnings) != 0 {
-		t.Fatalf("with --ignore: %q, %v", st.Warnings, err)
+	ps, err := s.Props(context.Background(), "d")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []PropInfo{{Key: "message_id", Distinct: 2000, Events: 2000, Type: "text"}, {Key: "price", Distinct: 2000, Events: 2000, Type: "text"}}
+	if !reflect.DeepEqual(ps, want) {
+		t.Fatalf("props = %+v, want %+v", ps, want)
 	}
 }

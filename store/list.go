@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -19,20 +20,10 @@ func (s *Store) EventCounts(ctx context.Context, dataset string) ([]EventCount, 
 	if err != nil {
 		return nil, err
 	}
+	counts := funnel.NameCounts(ev)
 	out := make([]EventCount, len(ev.Names))
-	seen := make([]int, len(ev.Names)) // last user (+1) counted per name
 	for i, n := range ev.Names {
-		out[i].Name = n
-	}
-	for u := 0; u < ev.NumUsers(); u++ {
-		for i := ev.UserStart[u]; i < ev.UserStart[u+1]; i++ {
-			n := ev.Name[i]
-			out[n].Events++
-			if seen[n] != u+1 {
-				seen[n] = u + 1
-				out[n].Users++
-			}
-		}
+		out[i] = EventCount{Name: n, Events: counts[i].Events, Users: counts[i].Users}
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Users != out[j].Users {
@@ -43,49 +34,52 @@ func (s *Store) EventCounts(ctx context.Context, dataset string) ([]EventCount, 
 	return out, nil
 }
 
-// Props lists the dataset's property keys with their number of distinct values.
+// Props lists the dataset's property keys with their number of distinct
+// values and their type, from the store's catalogue: no column is read.
 func (s *Store) Props(ctx context.Context, dataset string) ([]PropInfo, error) {
-	ev, err := s.Load(ctx, dataset)
+	var out []PropInfo
+	err := s.inReadTx(ctx, func(tx *sql.Tx) error {
+		id, err := s.datasetID(ctx, tx, dataset)
+		if err != nil {
+			return err
+		}
+		m, err := readMeta(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		for _, k := range m.keys {
+			p := PropInfo{Key: k.key, Distinct: k.distinct, Events: k.events, Type: "text"}
+			if k.number {
+				p.Type = "number"
+			}
+			out = append(out, p)
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("properties of %s: %w", dataset, err)
 	}
-	out := make([]PropInfo, 0, len(ev.Props))
-	for k, p := range ev.Props {
-		out = append(out, PropInfo{Key: k, Distinct: int64(len(p.Values) - 1)})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
 	return out, nil
 }
 
 // PropValues lists the top values of one property key by users, then
-// events (limit <= 0 lists all).
+// events (limit <= 0 lists all). It reads that one column.
 func (s *Store) PropValues(ctx context.Context, dataset, key string, limit int) ([]ValueCount, error) {
 	ev, err := s.Load(ctx, dataset)
 	if err != nil {
 		return nil, err
 	}
-	p := ev.Props[key]
-	if p == nil {
-		keys := make([]string, 0, len(ev.Props))
-		for k := range ev.Props {
-			keys = append(keys, k)
-		}
-		return nil, fmt.Errorf("property %q: %w in dataset %s (have: %s)", key, ErrNotFound, dataset, joinNames(keys))
+	if !ev.HasKey(key) {
+		return nil, fmt.Errorf("property %q: %w in dataset %s (have: %s)", key, ErrNotFound, dataset, joinNames(slices.Clone(ev.KeyNames())))
 	}
+	p, err := ev.Property(key)
+	if err != nil {
+		return nil, err
+	}
+	counts := funnel.ValueCounts(ev, p)
 	out := make([]ValueCount, len(p.Values))
-	seen := make([]int, len(p.Values))
 	for i, v := range p.Values {
-		out[i].Value = v
-	}
-	for u := 0; u < ev.NumUsers(); u++ {
-		for i := ev.UserStart[u]; i < ev.UserStart[u+1]; i++ {
-			v := p.OfSet[ev.Set[i]]
-			out[v].Events++
-			if seen[v] != u+1 {
-				seen[v] = u + 1
-				out[v].Users++
-			}
-		}
+		out[i] = ValueCount{Value: v, Events: counts[i].Events, Users: counts[i].Users}
 	}
 	// Index 0 is "no value": show it only when some events lack the key.
 	if out[0].Events == 0 {

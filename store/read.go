@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"microfunnel/funnel"
@@ -17,224 +18,226 @@ type queryer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
-// writeCols replaces the dataset's packed copy.
-func writeCols(ctx context.Context, q queryer, ds, version int64, c *cols) error {
+// errChanged: the dataset was rewritten between reading two of its parts.
+var errChanged = errors.New("the dataset changed while it was read (an import ran meanwhile); try again")
+
+// readParts reads whole parts of the dataset at version.
+func readParts(ctx context.Context, q queryer, ds, version int64, parts ...string) (map[string]blobs, error) {
+	args := []any{ds}
+	for _, p := range parts {
+		args = append(args, p)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT part, seq, version, data FROM packs WHERE dataset_id = ? AND part IN (?`+
+		strings.Repeat(",?", len(parts)-1)+`) ORDER BY part, seq`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[string]blobs, len(parts))
+	for rows.Next() {
+		var part string
+		var seq, v int64
+		var data []byte
+		if err := rows.Scan(&part, &seq, &v, &data); err != nil {
+			return nil, err
+		}
+		if v != version {
+			return nil, fmt.Errorf("%w: part %s is at version %d, the dataset at %d", errPack, part, v, version)
+		}
+		if seq != int64(len(out[part])) {
+			return nil, fmt.Errorf("%w: part %s is missing chunk %d", errPack, part, len(out[part]))
+		}
+		out[part] = append(out[part], data)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for _, p := range parts {
+		if _, ok := out[p]; !ok {
+			return nil, fmt.Errorf("%w: part %s is missing", errPack, p)
+		}
+	}
+	return out, nil
+}
+
+// writeParts replaces the dataset's parts with the given ones.
+func writeParts(ctx context.Context, q queryer, ds, version int64, parts map[string]blobs) error {
 	if _, err := q.ExecContext(ctx, `DELETE FROM packs WHERE dataset_id = ?`, ds); err != nil {
 		return err
 	}
-	for part, data := range c.encode() {
-		seq := 0
-		for {
-			k := min(len(data), packChunk)
-			if _, err := q.ExecContext(ctx, `INSERT INTO packs (dataset_id, part, seq, version, data) VALUES (?, ?, ?, ?, ?)`, ds, part, seq, version, data[:k]); err != nil {
-				return fmt.Errorf("write packed copy: %w", err)
-			}
-			data = data[k:]
-			seq++
-			if len(data) == 0 {
-				break
+	names := make([]string, 0, len(parts))
+	for p := range parts {
+		names = append(names, p)
+	}
+	sort.Strings(names)
+	for _, p := range names {
+		for seq, data := range parts[p] {
+			if _, err := q.ExecContext(ctx, `INSERT INTO packs (dataset_id, part, seq, version, data) VALUES (?, ?, ?, ?, ?)`, ds, p, seq, version, data); err != nil {
+				return fmt.Errorf("write column %s: %w", p, err)
 			}
 		}
 	}
 	return nil
 }
 
-// counts of what a dataset has, for checking a packed copy.
-type dsCounts struct {
-	events, users, names, sets int
+// dsMeta is what the datasets and columns tables say of a dataset.
+type dsMeta struct {
+	id, version, events, users int64
+	names                      int
+	keys                       []keyMeta // sorted by key
 }
 
-func countsOf(ctx context.Context, q queryer, ds int64) (dsCounts, error) {
-	var c dsCounts
-	err := q.QueryRowContext(ctx, `SELECT
-		(SELECT events FROM datasets WHERE id = ?1),
-		(SELECT count(*) FROM users WHERE dataset_id = ?1),
-		(SELECT count(*) FROM event_names WHERE dataset_id = ?1),
-		(SELECT count(*) FROM prop_sets WHERE dataset_id = ?1)`, ds).Scan(&c.events, &c.users, &c.names, &c.sets)
-	return c, err
+type keyMeta struct {
+	key      string
+	number   bool
+	distinct int64
+	events   int64
 }
 
-// readCols reads the packed copy of the dataset at version; when the copy is
-// missing, stale or damaged it rebuilds the columns from the events table.
-func readCols(ctx context.Context, q queryer, ds, version int64) (*cols, error) {
-	n, err := countsOf(ctx, q, ds)
+func readMeta(ctx context.Context, q queryer, id int64) (dsMeta, error) {
+	m := dsMeta{id: id}
+	if err := q.QueryRowContext(ctx, `SELECT version, events, users, names FROM datasets WHERE id = ?`, id).Scan(&m.version, &m.events, &m.users, &m.names); err != nil {
+		return m, err
+	}
+	rows, err := q.QueryContext(ctx, `SELECT key, number, distinct_values, events FROM columns WHERE dataset_id = ? ORDER BY key`, id)
 	if err != nil {
-		return nil, err
-	}
-	rows, err := q.QueryContext(ctx, `SELECT part, version, data FROM packs WHERE dataset_id = ? ORDER BY part, seq`, ds)
-	if err != nil {
-		return nil, err
-	}
-	parts := map[string][]byte{}
-	fresh := true
-	for rows.Next() {
-		var part string
-		var v int64
-		var data []byte
-		if err := rows.Scan(&part, &v, &data); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		if v != version {
-			fresh = false
-		}
-		parts[part] = append(parts[part], data...)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if fresh && len(parts) == 4 {
-		if c, err := decodeCols(parts, n.users, n.events, n.names, n.sets); err == nil {
-			return c, nil
-		}
-	}
-	if n.events == 0 {
-		return &cols{userStart: make([]uint32, n.users+1)}, nil
-	}
-	return rebuildCols(ctx, q, ds, n)
-}
-
-// rebuildCols reads the events table in (user, time, rowid) order: slow on
-// big datasets, which is why the packed copy exists.
-func rebuildCols(ctx context.Context, q queryer, ds int64, n dsCounts) (*cols, error) {
-	users, err := denseIDs(ctx, q, "users", ds)
-	if err != nil {
-		return nil, err
-	}
-	names, err := denseIDs(ctx, q, "event_names", ds)
-	if err != nil {
-		return nil, err
-	}
-	sets, err := denseIDs(ctx, q, "prop_sets", ds)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := q.QueryContext(ctx, `SELECT user_id, ts, event_id, set_id FROM events WHERE dataset_id = ? ORDER BY user_id, ts, rowid`, ds)
-	if err != nil {
-		return nil, err
+		return m, err
 	}
 	defer rows.Close()
-	c := &cols{userStart: make([]uint32, len(users)+1)}
 	for rows.Next() {
-		var u, e, s, t int64
-		if err := rows.Scan(&u, &t, &e, &s); err != nil {
-			return nil, err
+		var k keyMeta
+		if err := rows.Scan(&k.key, &k.number, &k.distinct, &k.events); err != nil {
+			return m, err
 		}
-		du, ok1 := users[u]
-		de, ok2 := names[e]
-		dset, ok3 := sets[s]
-		if !ok1 || !ok2 || !ok3 {
-			return nil, fmt.Errorf("%w: an event refers to a missing user, name or property set", ErrNotDatabase)
-		}
-		c.userStart[du+1]++
-		c.ts = append(c.ts, t)
-		c.name = append(c.name, de)
-		c.set = append(c.set, dset)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	for u := 0; u < len(users); u++ {
-		c.userStart[u+1] += c.userStart[u]
-	}
-	return c, nil
-}
-
-// buildEvents attaches names and properties to columns.
-func buildEvents(ctx context.Context, q queryer, ds int64, c *cols) (*funnel.Events, error) {
-	ev := &funnel.Events{UserStart: c.userStart, Time: c.ts, Name: c.name, Set: c.set, Props: map[string]*funnel.Property{}}
-	rows, err := q.QueryContext(ctx, `SELECT name FROM event_names WHERE dataset_id = ? ORDER BY id`, ds)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ev.Names = append(ev.Names, n)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	// Set ids are dense in id order.
-	setIDs, err := denseIDs(ctx, q, "prop_sets", ds)
-	if err != nil {
-		return nil, err
-	}
-	rows, err = q.QueryContext(ctx, `SELECT sv.set_id, k.name, v.value FROM prop_sets s
-		JOIN prop_set_values sv ON sv.set_id = s.id
-		JOIN prop_keys k ON k.id = sv.key_id
-		JOIN prop_values v ON v.id = sv.value_id
-		WHERE s.dataset_id = ?`, ds)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	valueIdx := map[string]map[string]uint32{}
-	for rows.Next() {
-		var setID int64
-		var key, value string
-		if err := rows.Scan(&setID, &key, &value); err != nil {
-			return nil, err
-		}
-		p := ev.Props[key]
-		if p == nil {
-			p = &funnel.Property{Values: []string{""}, OfSet: make([]uint32, len(setIDs))}
-			ev.Props[key] = p
-			valueIdx[key] = map[string]uint32{}
-		}
-		vi, ok := valueIdx[key][value]
-		if !ok {
-			vi = uint32(len(p.Values))
-			p.Values = append(p.Values, value)
-			valueIdx[key][value] = vi
-		}
-		d, ok := setIDs[setID]
-		if !ok {
-			return nil, fmt.Errorf("%w: property set %d", errPack, setID)
-		}
-		p.OfSet[d] = vi
-	}
-	return ev, rows.Err()
-}
-
-// denseIDs maps a per-dataset table's ids to dense indices (id order).
-func denseIDs(ctx context.Context, q queryer, table string, ds int64) (map[int64]uint32, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id FROM `+table+` WHERE dataset_id = ? ORDER BY id`, ds)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	m := map[int64]uint32{}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		m[id] = uint32(len(m))
+		m.keys = append(m.keys, k)
 	}
 	return m, rows.Err()
 }
 
-// remember caches a dataset written by this process.
-func (s *Store) remember(ctx context.Context, name string, ds, version int64, c *cols) {
-	ev, err := buildEvents(ctx, s.db, ds, c)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if err != nil {
-		delete(s.cache, name)
-		return
+func (m dsMeta) key(k string) (keyMeta, bool) {
+	i := sort.Search(len(m.keys), func(i int) bool { return m.keys[i].key >= k })
+	if i < len(m.keys) && m.keys[i].key == k {
+		return m.keys[i], true
 	}
-	s.keep(name, &cached{id: ds, version: version, ev: ev})
+	return keyMeta{}, false
 }
 
-// Load returns the dataset's events as columns for the engine. The result is
-// cached per dataset version, so the second call is free; callers must not
-// modify it.
+// readBase reads the user, time and name columns (and the user ids when
+// withUsers).
+func readBase(ctx context.Context, q queryer, m dsMeta, withUsers bool) (*table, error) {
+	parts := []string{partUsers, partTime, partName, partNameDict}
+	if withUsers {
+		parts = append(parts, partUserDict)
+	}
+	ps, err := readParts(ctx, q, m.id, m.version, parts...)
+	if err != nil {
+		return nil, err
+	}
+	n := int(m.events)
+	t := &table{cols: map[string]*column{}}
+	if t.names, err = decodeDict(ps[partNameDict], nil, m.names); err != nil {
+		return nil, fmt.Errorf("event names: %w", err)
+	}
+	if t.userStart, err = decodeUsers(ps[partUsers], int(m.users), n); err != nil {
+		return nil, fmt.Errorf("users column: %w", err)
+	}
+	if t.ts, err = decodeChunked(ps[partTime], n, decodeTime); err != nil {
+		return nil, fmt.Errorf("time column: %w", err)
+	}
+	if t.name, err = decodeChunked(ps[partName], n, func(b []byte, dst []uint32) error {
+		return decodeCodes(b, dst, len(t.names))
+	}); err != nil {
+		return nil, fmt.Errorf("event column: %w", err)
+	}
+	if withUsers {
+		if t.users, err = decodeDict(ps[partUserDict], nil, int(m.users)); err != nil {
+			return nil, fmt.Errorf("user ids: %w", err)
+		}
+	}
+	return t, nil
+}
+
+// readColumn reads one property column.
+func readColumn(ctx context.Context, q queryer, m dsMeta, key string) (*column, error) {
+	km, ok := m.key(key)
+	if !ok {
+		return nil, fmt.Errorf("property %q: %w", key, ErrNotFound)
+	}
+	ps, err := readParts(ctx, q, m.id, m.version, prefixCodes+key, prefixValues+key)
+	if err != nil {
+		return nil, err
+	}
+	c, err := decodeColumn(ps[prefixCodes+key], ps[prefixValues+key], int(m.events), int(km.distinct), km.number)
+	if err != nil {
+		return nil, fmt.Errorf("property %q: %w", key, err)
+	}
+	return c, nil
+}
+
+// readTable reads every column of a dataset (a write appending to it).
+func readTable(ctx context.Context, q queryer, m dsMeta) (*table, error) {
+	t, err := readBase(ctx, q, m, true)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range m.keys {
+		c, err := readColumn(ctx, q, m, k.key)
+		if err != nil {
+			return nil, err
+		}
+		t.cols[k.key] = c
+	}
+	return t, nil
+}
+
+func (c *column) property() *funnel.Property {
+	return &funnel.Property{Values: c.values, Of: c.of, Number: c.number}
+}
+
+// events wraps a table's columns for the engine; properties not in the
+// table load on first use through load.
+func (t *table) events(m dsMeta, load func(key string) (*funnel.Property, error)) *funnel.Events {
+	ev := &funnel.Events{UserStart: t.userStart, Time: t.ts, Name: t.name, Names: t.names,
+		Props: map[string]*funnel.Property{}, Loader: load}
+	ev.Keys = make([]string, len(m.keys))
+	for i, k := range m.keys {
+		ev.Keys[i] = k.key
+	}
+	for k, c := range t.cols {
+		ev.Props[k] = c.property()
+	}
+	return ev
+}
+
+// remember caches a dataset written by this process, with every column.
+func (s *Store) remember(name string, m dsMeta, t *table) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keep(name, &cached{id: m.id, version: m.version, ev: t.events(m, s.columnLoader(m))})
+}
+
+// columnLoader reads property columns of the dataset at m's version.
+func (s *Store) columnLoader(m dsMeta) func(string) (*funnel.Property, error) {
+	return func(key string) (*funnel.Property, error) {
+		ctx := context.Background()
+		c, err := readColumn(ctx, s.db, m, key)
+		if err != nil {
+			// Another process may have rewritten the dataset since its
+			// other columns were read.
+			var now int64
+			if s.db.QueryRowContext(ctx, `SELECT version FROM datasets WHERE id = ?`, m.id).Scan(&now); now != m.version {
+				err = errChanged
+			}
+			return nil, fmt.Errorf("load property %s: %w", key, translate(err))
+		}
+		return c.property(), nil
+	}
+}
+
+// Load returns the dataset's events as columns for the engine: the user,
+// time and event columns now, each property column the first time a
+// computation reads it. The result is cached per dataset version, so the
+// second call is free; callers must not modify it.
 func (s *Store) Load(ctx context.Context, dataset string) (*funnel.Events, error) {
 	var ds, version int64
 	err := s.db.QueryRowContext(ctx, `SELECT id, version FROM datasets WHERE name = ?`, dataset).Scan(&ds, &version)
@@ -255,16 +258,17 @@ func (s *Store) Load(ctx context.Context, dataset string) (*funnel.Events, error
 	s.mu.Unlock()
 	var ev *funnel.Events
 	err = s.inReadTx(ctx, func(tx *sql.Tx) error {
-		cols, err := readCols(ctx, tx, ds, version)
+		m, err := readMeta(ctx, tx, ds)
 		if err != nil {
 			return err
 		}
-		ev, err = buildEvents(ctx, tx, ds, cols)
+		t, err := readBase(ctx, tx, m, false)
 		if err != nil {
 			return err
 		}
+		ev = t.events(m, s.columnLoader(m))
 		s.mu.Lock()
-		s.keep(dataset, &cached{id: ds, version: version, ev: ev})
+		s.keep(dataset, &cached{id: ds, version: m.version, ev: ev})
 		s.mu.Unlock()
 		return nil
 	})
@@ -344,14 +348,7 @@ func (s *Store) notFound(ctx context.Context, name string) error {
 
 func joinNames(names []string) string {
 	sort.Strings(names)
-	out := ""
-	for i, n := range names {
-		if i > 0 {
-			out += ", "
-		}
-		out += n
-	}
-	return out
+	return strings.Join(names, ", ")
 }
 
 // DeleteDataset removes a dataset and everything that belongs to it.

@@ -2,60 +2,21 @@ package store
 
 import (
 	"errors"
-	"time"
 
-	"microfunnel/funnel"
+	"microfunnel/dataset"
 )
 
-// Record is one event on its way into the store, from an import or the
-// sample generator.
-type Record struct {
-	User  string
-	Time  int64 // ms since the Unix epoch, UTC
-	Event string
-	Props []Prop
-}
-
-// Prop is one property of a Record.
-type Prop struct{ Key, Value string }
-
-// DatasetInfo describes one dataset.
-type DatasetInfo struct {
-	Name    string    `json:"name"`
-	Events  int64     `json:"events"`
-	Users   int64     `json:"users"`
-	First   time.Time `json:"first"`
-	Last    time.Time `json:"last"`
-	Version int64     `json:"version"` // grows on every change to the dataset's events
-}
-
-// EventCount is one event name with its counts.
-type EventCount struct {
-	Name   string `json:"name"`
-	Events int64  `json:"events"`
-	Users  int64  `json:"users"`
-}
-
-// PropInfo is one property key with its number of distinct values.
-type PropInfo struct {
-	Key      string `json:"key"`
-	Distinct int64  `json:"distinct"`
-}
-
-// ValueCount is one value of a property with the events carrying it.
-type ValueCount struct {
-	Value  string `json:"value"`
-	Events int64  `json:"events"`
-	Users  int64  `json:"users"`
-}
-
-// SavedFunnel is a funnel definition saved under a name for a dataset.
-type SavedFunnel struct {
-	Name       string            `json:"name"`
-	Dataset    string            `json:"dataset"`
-	Definition funnel.Definition `json:"definition"`
-	Saved      time.Time         `json:"saved"`
-}
+// The records and listings live in the dataset package, which does not link
+// SQLite; the names here keep the store's own code short.
+type (
+	Record      = dataset.Record
+	Prop        = dataset.Prop
+	DatasetInfo = dataset.Info
+	EventCount  = dataset.EventCount
+	PropInfo    = dataset.PropInfo
+	ValueCount  = dataset.ValueCount
+	SavedFunnel = dataset.SavedFunnel
+)
 
 // Errors callers can test with errors.Is.
 var (

@@ -139,22 +139,17 @@ func seededEvents(seed int64, users int) *funnel.Events {
 			"country": {Values: []string{"", "US", "DE", "FR"}},
 		},
 	}
-	// Property set s encodes device d and country c as s = d*4 + c.
-	for s := 0; s < 16; s++ {
-		ev.Props["device"].OfSet = append(ev.Props["device"].OfSet, uint32(s/4))
-		ev.Props["country"].OfSet = append(ev.Props["country"].OfSet, uint32(s%4))
-	}
 	t0 := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC).UnixMilli()
 	for u := 0; u < users; u++ {
 		ev.UserStart = append(ev.UserStart, uint32(ev.Len()))
 		dev := 1 + r.Intn(3)
 		ctry := 1 + r.Intn(3)
-		set := uint32(dev*4 + ctry)
 		t := t0 + int64(r.Intn(30*24*3600))*1000
 		add := func(name uint32) {
 			ev.Time = append(ev.Time, t)
 			ev.Name = append(ev.Name, name)
-			ev.Set = append(ev.Set, set)
+			ev.Props["device"].Of = append(ev.Props["device"].Of, uint32(dev))
+			ev.Props["country"].Of = append(ev.Props["country"].Of, uint32(ctry))
 			t += int64(30+r.Intn(600)) * 1000
 		}
 		if r.Intn(4) == 0 {
