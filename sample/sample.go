@@ -16,7 +16,7 @@ import (
 	"strings"
 	"time"
 
-	"microfunnel/store"
+	"microfunnel/dataset"
 )
 
 // Business is a kind of site the generator models.
@@ -125,11 +125,11 @@ func lookup(b Business) (business, error) {
 // b, users and seed give the same events on every machine.
 //
 // To keep generation free of per-event allocations, emit receives the same
-// *store.Record every time, its Props slice included: emit must copy what it
+// *dataset.Record every time, its Props slice included: emit must copy what it
 // keeps and must not retain the pointer or the slice (the strings themselves
 // are immutable and may be kept). An error from emit stops generation and is
 // returned as is.
-func Generate(b Business, users int, seed uint64, emit func(*store.Record) error) error {
+func Generate(b Business, users int, seed uint64, emit func(*dataset.Record) error) error {
 	m, err := lookup(b)
 	if err != nil {
 		return err
@@ -182,9 +182,9 @@ func userID(prefix string, i, width int) string {
 // and then a seed would not give the same events everywhere.
 type gen struct {
 	r     rand.PCG
-	rec   store.Record
-	props [5]store.Prop
-	emit  func(*store.Record) error
+	rec   dataset.Record
+	props [5]dataset.Prop
+	emit  func(*dataset.Record) error
 	err   error
 
 	start, lastSess int64 // ms
