@@ -41,7 +41,7 @@ func (f *funnelFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.counts, "count", "", "counting: users (unique users) or totals (every attempt)")
 	fl.StringVar(&f.by, "by", "", "break down by this property")
 	fl.StringVar(&f.attribution, "attribution", "", "breakdown value from: first (step 1's event), last (last step reached) or step:N")
-	fl.StringArrayVar(&f.where, "where", nil, `filter every step: KEY=VALUE, KEY!=VALUE, "KEY in (a,b)" (repeatable)`)
+	fl.StringArrayVar(&f.where, "where", nil, `filter every step: KEY=VALUE, KEY!=VALUE, "KEY in (a,b)", "KEY>=N" (>, >=, <, <= on number properties; repeatable)`)
 	fl.StringVar(&f.from, "from", "", "first day (YYYY-MM-DD or RFC 3339, UTC)")
 	fl.StringVar(&f.to, "to", "", "last day, inclusive (YYYY-MM-DD or RFC 3339, UTC)")
 	fl.IntVar(&f.top, "top", 0, "segments shown before the rest fold into (other) (default 10)")
