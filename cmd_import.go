@@ -29,8 +29,10 @@ Nested NDJSON objects flatten to dot paths (context.device.type), and a
 common name also matches the last part of a path (properties.time), so
 Mixpanel and Segment exports import as they are; GA4 key/value lists
 (event_params) become one property per key (event_params.page_location).
-Every other column is an event property; --ignore drops the ones you do not
-need (the import warns about properties unique to nearly every event).
+Every other column is an event property, stored as a column of its own
+whatever its number of values (ids, prices, URLs); --ignore drops the ones
+you do not need. A property whose every value is a number compares as one
+in filters (price>=100). The input is parsed on every core.
 Times may be RFC 3339, "YYYY-MM-DD HH:MM:SS[.fff][ UTC]" or unix seconds,
 milliseconds or microseconds.
 
@@ -134,6 +136,7 @@ func importOne(cmd *cobra.Command, st *store.Store, dataset, path, rejects strin
 		fmt.Fprintln(rf, "line\treason\trow")
 		o.Rejects = rf
 	}
+	o.SizeHint = size
 	bar := newProgress(cmd.ErrOrStderr(), isTerminal(os.Stderr), "importing "+filepath.Base(name), size)
 	o.Progress = func(n int64) { bar.set(n, "bytes") }
 	stats, err := st.Import(cmd.Context(), dataset, name, in, o)

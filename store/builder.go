@@ -149,14 +149,15 @@ type part struct {
 	keys []string   // local key id -> key
 	cols [][]string // by local key id: each row's value ("": none); may be shorter than the rows
 	bad  []badRow
-	rows int // rows read, good and bad
+	rows int   // rows read, good and bad
+	read int64 // input bytes read up to the end of the part
 	err  error
 }
 
 // newPart makes a part sized for the block's lines.
 func newPart(blk block) *part {
 	n := bytes.Count(blk.data, []byte{'\n'}) + 1
-	return &part{seq: blk.seq, user: make([]string, 0, n), name: make([]string, 0, n), ts: make([]int64, 0, n)}
+	return &part{seq: blk.seq, read: blk.read, user: make([]string, 0, n), name: make([]string, 0, n), ts: make([]int64, 0, n)}
 }
 
 type badRow struct {
@@ -212,6 +213,33 @@ func grow[T any](s []T, n int) []T {
 	out := make([]T, len(s), max(2*cap(s), len(s)+n, 1024))
 	copy(out, s)
 	return out
+}
+
+// presize sizes the dictionaries for an input of about rows rows, from the
+// first part: a column with many distinct values in it will have many in
+// all, and a map grown to a million entries one split at a time costs more
+// than filling it. The user dictionary grows with the users, so it is left.
+func (b *builder) presize(first *part, rows int) {
+	if first.rows == 0 || rows <= first.rows {
+		return
+	}
+	for k, vals := range first.cols {
+		seen := make(map[string]struct{}, len(vals))
+		for _, v := range vals {
+			seen[v] = struct{}{}
+		}
+		share := float64(len(seen)) / float64(len(vals)+1)
+		if share < 0.2 {
+			continue
+		}
+		n := int(share * float64(rows))
+		c := b.col(first.keys[k])
+		c.idx = make(map[string]uint32, n)
+		for i, v := range c.vals {
+			c.idx[v] = uint32(i)
+		}
+		c.vals = slices.Grow(c.vals, n)
+	}
 }
 
 // runAll runs the tasks on every core and waits for them.

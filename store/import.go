@@ -40,6 +40,10 @@ type ImportOptions struct {
 	Rejects                    io.Writer
 	Force                      bool                  // import content the ledger already has
 	Progress                   func(bytesRead int64) // called now and then while reading
+	// SizeHint is the input's size in bytes as read (compressed or not),
+	// 0 when unknown: the dictionaries of nearly unique columns are sized
+	// from it once the first block is parsed.
+	SizeHint int64
 }
 
 // BadRow is one rejected input row.
@@ -230,6 +234,7 @@ type block struct {
 	line int // line number of its first line
 	// long marks a record longer than maxRecordBytes, skipped: data is empty.
 	long bool
+	read int64 // input bytes read (before decompression) once the block was cut
 }
 
 // parsed is what parseAll found besides the rows.
@@ -326,6 +331,9 @@ func (in *input) parseAll(ctx context.Context, b *builder) (parsed, error) {
 			// A bad row rejects the whole file: rows after it are checked (to
 			// report the bad ones) but no longer kept.
 			if res.bad.Count == 0 || in.o.SkipBad {
+				if p.seq == 0 && in.o.SizeHint > 0 && p.read > 0 {
+					b.presize(p, int(float64(p.rows)*float64(in.o.SizeHint)/float64(p.read)))
+				}
 				b.merge(p)
 			}
 		}
@@ -417,7 +425,7 @@ func (in *input) cut(ctx context.Context, line int, out chan<- block, stop <-cha
 			continue
 		}
 		if cut > 0 {
-			if !send(block{data: buf[:cut], line: line}) {
+			if !send(block{data: buf[:cut], line: line, read: in.read.n}) {
 				return nil
 			}
 			line += bytes.Count(buf[:cut], []byte{'\n'})

@@ -3,7 +3,7 @@ package store
 import (
 	"bytes"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -20,29 +20,40 @@ import (
 type jsonParser struct {
 	in    *input
 	jp    fastjson.Parser
-	paths map[string]string // path bytes -> the interned path
+	paths map[string]*pathInfo // path bytes -> what is known of the path
 	path  []byte
 	flat  []kv
 	// roles by the row's role-candidate columns, which rarely change
 	roleCache map[string]jsonRoles
 	sig       []byte
+	cands     []string
 	cols      []string
 	vals      []string
 	scratch   []byte
-	keyIdx    map[string]int // key -> key id in the current part
-	keyOfRow  []int
-	maybeRole map[string]bool
+	seq       int // the part being parsed
 }
 
-type kv struct{ k, v string }
+// pathInfo is one flattened key: one map lookup a field gives all of it.
+type pathInfo struct {
+	key  string
+	role bool // may be the user, event or time column
+	// the key's id in the part numbered seq (ids are per part)
+	seq, id int
+}
+
+type kv struct {
+	p *pathInfo
+	v string
+}
 
 type jsonRoles struct {
-	r   roles // over the candidate columns
-	err string
+	r     roles    // over the candidate columns
+	cands []string // sorted
+	err   string
 }
 
 func newJSONParser(in *input, _ roles) *jsonParser {
-	return &jsonParser{in: in, paths: map[string]string{}, roleCache: map[string]jsonRoles{}, maybeRole: map[string]bool{}}
+	return &jsonParser{in: in, paths: map[string]*pathInfo{}, roleCache: map[string]jsonRoles{}, seq: -1}
 }
 
 // rolesFor exists for symmetry with CSV: NDJSON roles are found row by row.
@@ -50,7 +61,7 @@ func (in *input) rolesFor([]string) roles { return roles{} }
 
 func (jp *jsonParser) parse(blk block) *part {
 	pt := newPart(blk)
-	jp.keyIdx = map[string]int{}
+	jp.seq = blk.seq
 	if blk.long {
 		pt.rows++
 		pt.bad = append(pt.bad, badRow{BadRow: BadRow{Line: blk.line, Reason: fmt.Sprintf("line longer than %d bytes", maxRecordBytes)}})
@@ -103,27 +114,24 @@ func (jp *jsonParser) row(t *rowTarget, line []byte) string {
 		return why
 	}
 	// The role candidates, sorted, name the row's roles.
-	sort.Slice(jp.flat, func(i, j int) bool { return jp.flat[i].k < jp.flat[j].k })
-	jp.cols, jp.vals = jp.cols[:0], jp.vals[:0]
-	jp.sig = jp.sig[:0]
+	jp.cols, jp.vals, jp.cands = jp.cols[:0], jp.vals[:0], jp.cands[:0]
 	for _, f := range jp.flat {
-		jp.cols = append(jp.cols, f.k)
+		jp.cols = append(jp.cols, f.p.key)
 		jp.vals = append(jp.vals, f.v)
-		if jp.isRole(f.k) {
-			jp.sig = append(jp.sig, f.k...)
-			jp.sig = append(jp.sig, 0)
+		if f.p.role {
+			jp.cands = append(jp.cands, f.p.key)
 		}
+	}
+	slices.Sort(jp.cands)
+	jp.sig = jp.sig[:0]
+	for _, c := range jp.cands {
+		jp.sig = append(jp.sig, c...)
+		jp.sig = append(jp.sig, 0)
 	}
 	jr, ok := jp.roleCache[string(jp.sig)]
 	if !ok {
-		var cands []string
-		for _, c := range jp.cols {
-			if jp.isRole(c) {
-				cands = append(cands, c)
-			}
-		}
-		r, err := jp.in.rolesOf(cands, false)
-		jr = jsonRoles{r: r}
+		r, err := jp.in.rolesOf(slices.Clone(jp.cands), false)
+		jr = jsonRoles{r: r, cands: slices.Clone(jp.cands)}
 		if err != nil {
 			jr.err = err.Error()
 		}
@@ -133,80 +141,63 @@ func (jp *jsonParser) row(t *rowTarget, line []byte) string {
 		return jr.err
 	}
 	// Map the roles from candidate positions to row positions.
-	var r roles
-	pos := make([]int, 0, 8)
-	for i, c := range jp.cols {
-		if jp.isRole(c) {
-			pos = append(pos, i)
+	pos := make(map[string]int, len(jp.cands))
+	for i, f := range jp.flat {
+		if f.p.role {
+			if _, dup := pos[f.p.key]; !dup {
+				pos[f.p.key] = i
+			}
 		}
 	}
 	mapIdx := func(idx []int) []int {
 		out := make([]int, len(idx))
 		for i, j := range idx {
-			out[i] = pos[j]
+			out[i] = pos[jr.cands[j]]
 		}
 		return out
 	}
+	var r roles
 	r.user, r.event, r.time = mapIdx(jr.r.user), mapIdx(jr.r.event), mapIdx(jr.r.time)
-	roleCol := map[int]bool{}
+	propCand := map[string]bool{}
 	for _, j := range jr.r.props {
-		roleCol[pos[j]] = true // candidates that are properties after all
+		propCand[jr.cands[j]] = true // candidates that are properties after all
 	}
-	ignore := jp.in.o.Ignore
-	for i, c := range jp.cols {
-		if jp.isRole(c) && !roleCol[i] {
+	for i, f := range jp.flat {
+		if f.p.role && !propCand[f.p.key] || slices.Contains(jp.in.o.Ignore, f.p.key) {
 			continue
 		}
-		skip := false
-		for _, ig := range ignore {
-			if c == ig {
-				skip = true
-			}
-		}
-		if !skip {
-			r.props = append(r.props, i)
-		}
+		r.props = append(r.props, i)
 	}
 	pt := t.p
 	keyID := func(col int) int {
-		k := jp.cols[col]
-		id, ok := jp.keyIdx[k]
-		if !ok {
-			id = len(pt.keys)
-			jp.keyIdx[k] = id
-			pt.keys = append(pt.keys, k)
+		pi := jp.flat[col].p
+		if pi.seq != jp.seq {
+			pi.seq, pi.id = jp.seq, len(pt.keys)
+			pt.keys = append(pt.keys, pi.key)
 			pt.cols = append(pt.cols, make([]string, 0, cap(pt.ts)))
 		}
-		return id
+		return pi.id
 	}
 	return t.row(jp.in, jp.cols, jp.vals, r, keyID)
 }
 
-func (jp *jsonParser) isRole(c string) bool {
-	m, ok := jp.maybeRole[c]
-	if !ok {
-		m = jp.in.mayBeRole(c)
-		jp.maybeRole[c] = m
-	}
-	return m
-}
-
-// key interns the current path.
-func (jp *jsonParser) key() (string, string) {
-	if k, ok := jp.paths[string(jp.path)]; ok {
-		return k, ""
+// key is what is known of the current path.
+func (jp *jsonParser) key() (*pathInfo, string) {
+	if pi, ok := jp.paths[string(jp.path)]; ok {
+		return pi, ""
 	}
 	k := string(jp.path)
 	if err := checkKey(k); err != nil {
-		return "", err.Error()
+		return nil, err.Error()
 	}
 	for _, part := range strings.Split(k, ".") {
 		if strings.TrimSpace(part) == "" {
-			return "", fmt.Sprintf("a property key is empty or only spaces (in %q)", k)
+			return nil, fmt.Sprintf("a property key is empty or only spaces (in %q)", k)
 		}
 	}
-	jp.paths[k] = k
-	return k, ""
+	pi := &pathInfo{key: k, role: jp.in.mayBeRole(k), seq: -1}
+	jp.paths[k] = pi
+	return pi, ""
 }
 
 func (jp *jsonParser) flatten(obj *fastjson.Object) string {
@@ -247,7 +238,7 @@ func (jp *jsonParser) value(v *fastjson.Value) string {
 			return ""
 		}
 	}
-	k, why := jp.key()
+	pi, why := jp.key()
 	if why != "" {
 		return why
 	}
@@ -265,7 +256,7 @@ func (jp *jsonParser) value(v *fastjson.Value) string {
 		jp.scratch = v.MarshalTo(jp.scratch)
 		s = unsafeString(jp.scratch[start:])
 	}
-	jp.flat = append(jp.flat, kv{k, s})
+	jp.flat = append(jp.flat, kv{pi, s})
 	return ""
 }
 
