@@ -124,6 +124,7 @@ func ValidDatasetName(name string) error {
 // was.
 func (s *Store) commit(ctx context.Context, dataset string, o WriteOptions, b *builder) (InsertStats, error) {
 	st := InsertStats{Dataset: dataset, Source: o.Source, Events: int64(b.len()), Users: int64(len(b.users)), Rejected: o.Rejected, Warnings: b.warnings()}
+	written := b.len()
 	fresh := b.table()
 	var result *table
 	var meta dsMeta
@@ -171,7 +172,7 @@ func (s *Store) commit(ctx context.Context, dataset string, o WriteOptions, b *b
 		if o.Hash != "" {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO imports (dataset_id, hash, source, events, rejected, imported_ms) VALUES (?, ?, ?, ?, ?, ?)
 				ON CONFLICT (dataset_id, hash) DO UPDATE SET source = excluded.source, events = imports.events + excluded.events, imported_ms = excluded.imported_ms`,
-				dsID, o.Hash, o.Source, b.len(), o.Rejected, s.Now().UnixMilli()); err != nil {
+				dsID, o.Hash, o.Source, written, o.Rejected, s.Now().UnixMilli()); err != nil {
 				return err
 			}
 		}
