@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -15,7 +17,7 @@ import (
 
 func (a *app) importCmd() *cobra.Command {
 	var o store.ImportOptions
-	var dataset, rejects string
+	var dataset, rejects, eventMap string
 	cmd := &cobra.Command{
 		Use:   "import --dataset NAME [flags] FILE...",
 		Short: "Import events from CSV or NDJSON exports (gzip too; - reads stdin)",
@@ -36,6 +38,27 @@ in filters (price>=100). The input is parsed on every core.
 Times may be RFC 3339, "YYYY-MM-DD HH:MM:SS[.fff][ UTC]" or unix seconds,
 milliseconds or microseconds.
 
+Vendor exports are recognised by content and named in the summary
+(--shape forces one, --shape none reads the file as plain NDJSON):
+  segment    track, page and screen calls are events (a page is named for
+             the page, else "page"); identify and alias link ids; messageId
+             de-duplicates; properties.* become top-level keys
+  mixpanel   properties.* become top-level keys ($os, $current_url);
+             $insert_id de-duplicates; $identify, $merge, $create_alias link ids
+  posthog    event, distinct_id, timestamp, properties.* as top-level keys;
+             uuid de-duplicates; $identify with $anon_distinct_id links ids
+  amplitude  event_type, event_time, user_id else device_id (both link);
+             insert_id de-duplicates; event_properties.* become top-level keys
+  ga4        GA4 BigQuery and Firebase; user_id links to user_pseudo_id
+Ids that an identity call or one event carries together are one user, also
+across files of the dataset (--no-stitch keeps them apart); an event whose
+insert id was already imported into the dataset counts once.
+A CSV file without a header line: --columns user,item,category,event,time.
+Web server access logs (Apache, nginx; common or combined) import with
+--format accesslog, also recognised by content: one event a request, the
+user is the client address with its user agent, the event the URL path (or
+the name --event-map gives it); static files and crawlers are left out.
+
 Each file is imported in one transaction. A file with any bad row is
 rejected whole and the store is left as it was, unless --skip-bad is given:
 then the good rows are imported and every bad row is written with its line
@@ -52,8 +75,22 @@ skipped (use --force to import it again).`,
 			if rejects != "" && len(files) > 1 {
 				return usagef("--rejects names one file: with several inputs each gets its own FILE.rejects.tsv")
 			}
-			if o.Format != "" && o.Format != "csv" && o.Format != "ndjson" {
-				return usagef("unknown --format %q: want csv or ndjson", o.Format)
+			if o.Format != "" && o.Format != "csv" && o.Format != "ndjson" && o.Format != "accesslog" {
+				return usagef("unknown --format %q: want csv, ndjson or accesslog", o.Format)
+			}
+			if o.Shape != "" && o.Shape != "none" && !slices.Contains(store.ShapeNames, o.Shape) {
+				return usagef("unknown --shape %q: want %s or none", o.Shape, strings.Join(store.ShapeNames, ", "))
+			}
+			if eventMap != "" {
+				f, err := os.Open(eventMap)
+				if err != nil {
+					return usagef("--event-map: %v", err)
+				}
+				o.EventMap, err = store.ParseEventMap(f)
+				f.Close()
+				if err != nil {
+					return usagef("--event-map %s: %v", eventMap, err)
+				}
 			}
 			if rejects != "" && !o.SkipBad {
 				return usagef("--rejects needs --skip-bad")
@@ -89,7 +126,11 @@ skipped (use --force to import it again).`,
 	}
 	f := cmd.Flags()
 	f.StringVarP(&dataset, "dataset", "d", "", "dataset to import into (required)")
-	f.StringVar(&o.Format, "format", "", "input format: csv or ndjson (default: detected from the content)")
+	f.StringVar(&o.Format, "format", "", "input format: csv, ndjson or accesslog (default: detected from the content)")
+	f.StringVar(&o.Shape, "shape", "", "vendor shape of an NDJSON export: "+strings.Join(store.ShapeNames, ", ")+", or none (default: recognised from the content)")
+	f.BoolVar(&o.NoStitch, "no-stitch", false, "keep ids that identity calls or events link as separate users")
+	f.StringSliceVar(&o.Columns, "columns", nil, "names of the columns of a CSV file without a header line (comma-separated)")
+	f.StringVar(&eventMap, "event-map", "", `access logs: file of "PATTERN EVENT" lines naming events by URL path (/downloads/* download_material)`)
 	f.StringVar(&o.UserCol, "user", "", "column holding the user id")
 	f.StringVar(&o.EventCol, "event", "", "column holding the event name")
 	f.StringVar(&o.TimeCol, "time", "", "column holding the event time")
@@ -157,8 +198,27 @@ func importOne(cmd *cobra.Command, st *store.Store, dataset, path, rejects strin
 	if err != nil {
 		return err
 	}
+	if stats.Shape != "" {
+		fmt.Fprintf(cmd.OutOrStdout(), "%s: recognised %s\n", name, stats.Shape)
+	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: %s, %s, %s rejected in %.2f s (%s events/s) into %s\n",
 		name, plural(stats.Events, "event"), plural(stats.Users, "user"), count(stats.Rejected), stats.Duration.Seconds(), count(int64(stats.EventsPerSecond())), dataset)
+	var notes []string
+	if stats.IdentityCalls > 0 {
+		notes = append(notes, plural(stats.IdentityCalls, "identity call")+" (they link ids, they are not events)")
+	}
+	if stats.Merged > 0 {
+		notes = append(notes, plural(stats.Merged, "id")+" merged into another user")
+	}
+	if stats.Duplicates > 0 {
+		notes = append(notes, plural(stats.Duplicates, "duplicate event")+" dropped (insert id already imported)")
+	}
+	for _, why := range slices.Sorted(maps.Keys(stats.Skipped)) {
+		notes = append(notes, count(stats.Skipped[why])+" "+why+" left out")
+	}
+	if len(notes) > 0 {
+		fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", name, strings.Join(notes, "; "))
+	}
 	if stats.Rejected > 0 {
 		fmt.Fprintf(cmd.OutOrStdout(), "%s: rejected rows written to %s\n", name, rejects)
 	}

@@ -24,6 +24,12 @@ type builder struct {
 	user []uint32
 	ts   []int64
 	name []uint32
+
+	links    [][2]string      // ids the input says are one person
+	identity int64            // identity calls read
+	skipped  map[string]int64 // rows left out, by why
+	dedupKey string           // the property holding the vendor's de-duplication id
+	noStitch bool             // keep linked ids apart
 }
 
 // bcol is one property key being built. of may be shorter than the events:
@@ -149,9 +155,20 @@ type part struct {
 	keys []string   // local key id -> key
 	cols [][]string // by local key id: each row's value ("": none); may be shorter than the rows
 	bad  []badRow
-	rows int   // rows read, good and bad
-	read int64 // input bytes read up to the end of the part
-	err  error
+	// links are ids the rows say are one person: (id, the id it joins)
+	links    [][2]string
+	identity int            // identity calls read (not events)
+	skipped  map[string]int // rows left out, by why
+	rows     int            // rows read, good and bad
+	read     int64          // input bytes read up to the end of the part
+	err      error
+}
+
+func (p *part) skip(why string) {
+	if p.skipped == nil {
+		p.skipped = map[string]int{}
+	}
+	p.skipped[why]++
 }
 
 // newPart makes a part sized for the block's lines.
@@ -170,6 +187,16 @@ type badRow struct {
 // dictionary.
 func (b *builder) merge(p *part) {
 	base := b.len()
+	for _, l := range p.links {
+		b.links = append(b.links, [2]string{strings.Clone(l[0]), strings.Clone(l[1])})
+	}
+	b.identity += int64(p.identity)
+	for why, n := range p.skipped {
+		if b.skipped == nil {
+			b.skipped = map[string]int64{}
+		}
+		b.skipped[why] += int64(n)
+	}
 	tasks := []func(){
 		func() {
 			b.user = grow(b.user, len(p.user))

@@ -33,13 +33,24 @@ var (
 
 // ImportOptions control an import.
 type ImportOptions struct {
-	Format                     string   // "csv", "ndjson", or "" to detect from the content
+	Format                     string   // "csv", "ndjson", "accesslog", or "" to detect from the content
 	UserCol, EventCol, TimeCol string   // "" finds them by their common names
 	Ignore                     []string // columns not to keep as properties
 	SkipBad                    bool     // import the good rows; send bad ones to Rejects
 	Rejects                    io.Writer
 	Force                      bool                  // import content the ledger already has
 	Progress                   func(bytesRead int64) // called now and then while reading
+	// Shape forces a vendor shape ("segment", "mixpanel", "posthog",
+	// "amplitude", "ga4"); "" recognises one by content, "none" reads the
+	// file as plain NDJSON.
+	Shape string
+	// NoStitch keeps ids that identity calls or events link as separate
+	// users.
+	NoStitch bool
+	// Columns names the columns of a CSV file that has no header line.
+	Columns []string
+	// EventMap names the events of an access log by URL path pattern.
+	EventMap EventMap
 	// SizeHint is the input's size in bytes as read (compressed or not),
 	// 0 when unknown: the dictionaries of nearly unique columns are sized
 	// from it once the first block is parsed.
@@ -107,11 +118,15 @@ func (s *Store) Import(ctx context.Context, dataset, source string, r io.Reader,
 		return InsertStats{}, err
 	}
 	b := newBuilder()
+	b.noStitch = o.NoStitch
+	if in.shape != nil {
+		b.dedupKey = in.shape.dedup
+	}
 	res, err := in.parseAll(ctx, b)
 	if err == nil && res.bad.Count > 0 && !o.SkipBad {
 		err = &res.bad
 	}
-	if err == nil && b.len() == 0 {
+	if err == nil && b.len() == 0 && b.identity == 0 {
 		reason := "no rows to import"
 		if res.bad.Count > 0 {
 			reason = fmt.Sprintf("all %d rows are bad", res.bad.Count)
@@ -121,6 +136,12 @@ func (s *Store) Import(ctx context.Context, dataset, source string, r io.Reader,
 	var st InsertStats
 	if err == nil {
 		st, err = s.commit(ctx, dataset, WriteOptions{Force: o.Force, Hash: hex.EncodeToString(in.hash.Sum(nil)), Source: source, Rejected: int64(res.bad.Count)}, b)
+		switch {
+		case in.shape != nil:
+			st.Shape = in.shape.label
+		case in.o.Format == "accesslog":
+			st.Shape = "a web server access log"
+		}
 	}
 	st.Duration = time.Since(start)
 	if err != nil {
@@ -141,6 +162,7 @@ type input struct {
 	hash   hash.Hash
 	read   *countingReader
 	comma  byte
+	shape  *shape // the vendor shape, nil for plain CSV or NDJSON
 }
 
 type countingReader struct {
@@ -191,11 +213,21 @@ func openInput(source string, r io.Reader, o ImportOptions) (*input, error) {
 	}
 	switch strings.ToLower(o.Format) {
 	case "":
-		if looksJSON {
+		switch {
+		case looksJSON:
 			in.o.Format = "ndjson"
-		} else {
+		case len(o.Columns) == 0 && looksLikeAccessLog(first):
+			in.o.Format = "accesslog"
+		default:
 			in.o.Format = "csv"
 		}
+	case "accesslog":
+		if !looksLikeAccessLog(first) {
+			line, _, _ := bytes.Cut(first, []byte{'\n'})
+			_, err := parseLogLine(string(trimEOL(line)))
+			return nil, &BadInputError{Source: source, Reason: fmt.Sprintf("--format accesslog was given but line 1 is not a common or combined log line (%v)", err)}
+		}
+		in.o.Format = "accesslog"
 	case "csv":
 		if looksJSON {
 			return nil, &BadInputError{Source: source, Reason: "--format csv was given but the file looks like NDJSON (one JSON object a line); use --format ndjson"}
@@ -207,7 +239,24 @@ func openInput(source string, r io.Reader, o ImportOptions) (*input, error) {
 		}
 		in.o.Format = "ndjson"
 	default:
-		return nil, fmt.Errorf("unknown --format %q: want csv or ndjson", o.Format)
+		return nil, fmt.Errorf("unknown --format %q: want csv, ndjson or accesslog", o.Format)
+	}
+	if len(o.Columns) > 0 && in.o.Format != "csv" {
+		return nil, &BadInputError{Source: source, Reason: "--columns names the columns of a CSV file without a header, and this file is " + in.o.Format}
+	}
+	switch sh := strings.ToLower(o.Shape); {
+	case sh == "none":
+	case sh != "":
+		s, err := shapeByName(sh)
+		if err != nil {
+			return nil, err
+		}
+		if in.o.Format != "ndjson" {
+			return nil, &BadInputError{Source: source, Reason: fmt.Sprintf("--shape %s reads NDJSON, and this file is CSV", sh)}
+		}
+		in.shape = s
+	case in.o.Format == "ndjson":
+		in.shape = detectShape(head)
 	}
 	return in, nil
 }
@@ -255,10 +304,12 @@ func (in *input) parseAll(ctx context.Context, b *builder) (parsed, error) {
 	res := parsed{bad: BadInputError{Source: in.source}}
 	var newParser func() blockParser
 	line := 0
-	if in.o.Format == "ndjson" {
-		r := in.rolesFor(nil)
-		newParser = func() blockParser { return newJSONParser(in, r) }
-	} else {
+	switch in.o.Format {
+	case "ndjson":
+		newParser = func() blockParser { return newJSONParser(in) }
+	case "accesslog":
+		newParser = func() blockParser { return newAccessParser(in) }
+	default:
 		hdr, err := in.csvHeader()
 		if err != nil {
 			return res, err
@@ -348,8 +399,11 @@ func (in *input) parseAll(ctx context.Context, b *builder) (parsed, error) {
 		return res, err
 	}
 	if res.rows == 0 {
-		if in.o.Format == "ndjson" {
+		switch in.o.Format {
+		case "ndjson":
 			return res, &BadInputError{Source: in.source, Reason: "the file has no JSON lines"}
+		case "accesslog":
+			return res, &BadInputError{Source: in.source, Reason: "the file has no log lines"}
 		}
 		return res, &BadInputError{Source: in.source, Reason: "the file has a header but no rows"}
 	}

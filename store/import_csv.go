@@ -17,11 +17,21 @@ import (
 type csvHeader struct {
 	cols  []string
 	roles roles
-	lines int // lines the header took
+	lines int  // lines the header took
+	given bool // named by --columns: the file has no header
 }
 
 func (in *input) csvHeader() (csvHeader, error) {
 	var h csvHeader
+	if len(in.o.Columns) > 0 {
+		// A file without a header: the columns are named by --columns, and
+		// the delimiter is the first line's.
+		head, _ := in.in.Peek(64 << 10)
+		line, _, _ := bytes.Cut(head, []byte{'\n'})
+		in.comma = sniffComma(line)
+		h.given = true
+		return h, in.nameColumns(&h, in.o.Columns)
+	}
 	var rec []byte
 	open := false
 	for first := true; first || open; first = false {
@@ -49,25 +59,35 @@ func (in *input) csvHeader() (csvHeader, error) {
 	if err != nil {
 		return h, &BadInputError{Source: in.source, Reason: "cannot read the header line: " + err.Error()}
 	}
+	return h, in.nameColumns(&h, header)
+}
+
+// nameColumns checks the column names and assigns their roles.
+func (in *input) nameColumns(h *csvHeader, header []string) error {
+	what := "header"
+	if h.given {
+		what = "--columns"
+	}
 	seen := map[string]bool{}
 	for i, c := range header {
 		c = strings.Clone(strings.TrimSpace(c))
 		if !utf8.ValidString(c) {
-			return h, &BadInputError{Source: in.source, Reason: "the header line is not valid UTF-8"}
+			return &BadInputError{Source: in.source, Reason: "the " + what + " line is not valid UTF-8"}
 		}
 		if c == "" {
-			return h, &BadInputError{Source: in.source, Reason: fmt.Sprintf("header column %d has no name", i+1)}
+			return &BadInputError{Source: in.source, Reason: fmt.Sprintf("%s column %d has no name", what, i+1)}
 		}
 		if seen[c] {
-			return h, &BadInputError{Source: in.source, Reason: fmt.Sprintf("header names column %q twice", c)}
+			return &BadInputError{Source: in.source, Reason: fmt.Sprintf("%s names column %q twice", what, c)}
 		}
 		seen[c] = true
 		h.cols = append(h.cols, c)
 	}
+	var err error
 	if h.roles, err = in.rolesOf(h.cols, true); err != nil {
-		return h, &BadInputError{Source: in.source, Reason: err.Error()}
+		return &BadInputError{Source: in.source, Reason: err.Error()}
 	}
-	return h, nil
+	return nil
 }
 
 // sniffComma picks the delimiter the header line uses most: comma, tab or semicolon.
@@ -160,7 +180,11 @@ func (cp *csvParser) parse(blk block) *part {
 		}
 		cp.fields = fields
 		if len(fields) != len(cp.h.cols) {
-			bad(fmt.Sprintf("wrong column count: %d, the header has %d", len(fields), len(cp.h.cols)))
+			if cp.h.given {
+				bad(fmt.Sprintf("wrong column count: %d, --columns names %d", len(fields), len(cp.h.cols)))
+			} else {
+				bad(fmt.Sprintf("wrong column count: %d, the header has %d", len(fields), len(cp.h.cols)))
+			}
 			continue
 		}
 		if why := t.row(in, cp.h.cols, fields, cp.h.roles, keyID); why != "" {

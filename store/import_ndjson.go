@@ -52,12 +52,9 @@ type jsonRoles struct {
 	err   string
 }
 
-func newJSONParser(in *input, _ roles) *jsonParser {
+func newJSONParser(in *input) *jsonParser {
 	return &jsonParser{in: in, paths: map[string]*pathInfo{}, roleCache: map[string]jsonRoles{}, seq: -1}
 }
-
-// rolesFor exists for symmetry with CSV: NDJSON roles are found row by row.
-func (in *input) rolesFor([]string) roles { return roles{} }
 
 func (jp *jsonParser) parse(blk block) *part {
 	pt := newPart(blk)
@@ -112,6 +109,9 @@ func (jp *jsonParser) row(t *rowTarget, line []byte) string {
 	jp.scratch = jp.scratch[:0]
 	if why := jp.flatten(obj); why != "" {
 		return why
+	}
+	if jp.in.shape != nil {
+		return jp.shapedRow(t)
 	}
 	// The role candidates, sorted, name the row's roles.
 	jp.cols, jp.vals, jp.cands = jp.cols[:0], jp.vals[:0], jp.cands[:0]
@@ -169,16 +169,7 @@ func (jp *jsonParser) row(t *rowTarget, line []byte) string {
 		r.props = append(r.props, i)
 	}
 	pt := t.p
-	keyID := func(col int) int {
-		pi := jp.flat[col].p
-		if pi.seq != jp.seq {
-			pi.seq, pi.id = jp.seq, len(pt.keys)
-			pt.keys = append(pt.keys, pi.key)
-			pt.cols = append(pt.cols, make([]string, 0, cap(pt.ts)))
-		}
-		return pi.id
-	}
-	return t.row(jp.in, jp.cols, jp.vals, r, keyID)
+	return t.row(jp.in, jp.cols, jp.vals, r, jp.keyID(pt))
 }
 
 // key is what is known of the current path.
@@ -195,8 +186,16 @@ func (jp *jsonParser) key() (*pathInfo, string) {
 			return nil, fmt.Sprintf("a property key is empty or only spaces (in %q)", k)
 		}
 	}
+	if sh := jp.in.shape; sh != nil {
+		for _, pre := range sh.strip {
+			if len(k) > len(pre) && strings.HasPrefix(k, pre) {
+				k = k[len(pre):]
+				break
+			}
+		}
+	}
 	pi := &pathInfo{key: k, role: jp.in.mayBeRole(k), seq: -1}
-	jp.paths[k] = pi
+	jp.paths[string(jp.path)] = pi
 	return pi, ""
 }
 
@@ -302,3 +301,86 @@ func keyValueList(v *fastjson.Value) ([]keyed, bool) {
 }
 
 var jsonNull = fastjson.MustParse("null")
+
+// shapedRow takes a row of a vendor shape: its roles are the shape's
+// fields, identity calls become links, and the rest is an event.
+func (jp *jsonParser) shapedRow(t *rowTarget) string {
+	sh := jp.in.shape
+	get := func(k string) string {
+		for _, f := range jp.flat {
+			if f.p.key == k {
+				return f.v
+			}
+		}
+		return ""
+	}
+	first := func(keys []string) string {
+		for _, k := range keys {
+			if v := get(k); v != "" {
+				return v
+			}
+		}
+		return ""
+	}
+	pt := t.p
+	kind := sh.call(get)
+	if kind.skip != "" {
+		pt.skip(kind.skip + " calls")
+		return ""
+	}
+	user := first(sh.user)
+	if !kind.identity {
+		// An event that carries two ids says they are one person.
+		for _, k := range sh.user {
+			if v := get(k); v != "" && v != user {
+				kind.links = append(kind.links, [2]string{v, user})
+			}
+		}
+	}
+	for _, l := range kind.links {
+		if l[0] != "" && l[1] != "" && l[0] != l[1] {
+			pt.links = append(pt.links, [2]string{t.keep(l[0]), t.keep(l[1])})
+		}
+	}
+	if kind.identity {
+		pt.identity++
+		return ""
+	}
+	event := kind.event
+	if event == "" {
+		event = first(sh.event)
+	}
+	jp.cols, jp.vals = jp.cols[:0], jp.vals[:0]
+	for _, f := range jp.flat {
+		jp.cols = append(jp.cols, f.p.key)
+		jp.vals = append(jp.vals, f.v)
+	}
+	// The row as the shape sees it: user, event, time first, then the
+	// properties.
+	n := len(jp.cols)
+	jp.cols = append(jp.cols, "user", "event", "time")
+	jp.vals = append(jp.vals, user, event, first(sh.time))
+	r := roles{user: []int{n}, event: []int{n + 1}, time: []int{n + 2}}
+	for i, c := range jp.cols[:n] {
+		if slices.Contains(sh.user, c) || slices.Contains(sh.event, c) || slices.Contains(sh.time, c) ||
+			slices.Contains(sh.drop, c) || slices.Contains(jp.in.o.Ignore, c) {
+			continue
+		}
+		r.props = append(r.props, i)
+	}
+	return t.row(jp.in, jp.cols, jp.vals, r, jp.keyID(pt))
+}
+
+// keyID gives the part's key id of a row's column, numbering the keys of
+// each part afresh.
+func (jp *jsonParser) keyID(pt *part) func(col int) int {
+	return func(col int) int {
+		pi := jp.flat[col].p
+		if pi.seq != jp.seq {
+			pi.seq, pi.id = jp.seq, len(pt.keys)
+			pt.keys = append(pt.keys, pi.key)
+			pt.cols = append(pt.cols, make([]string, 0, cap(pt.ts)))
+		}
+		return pi.id
+	}
+}

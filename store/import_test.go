@@ -79,7 +79,7 @@ func TestImportGood(t *testing.T) {
 			props: map[string][]string{"device": {"mobile", `with "quotes", and comma`}}},
 		{file: "semicolon.csv", events: 2, users: 2, names: []string{"view"}},
 		{file: "segment.ndjson", events: 3, users: 2, names: []string{"view_product", "add_to_cart", "purchase"},
-			props: map[string][]string{"context.device.type": {"ios", "android"}, "properties.tags": {`["x","y"]`}, "properties.gift": {"true"}, "properties.price": {"49.5"}}},
+			props: map[string][]string{"context.device.type": {"ios", "android"}, "tags": {`["x","y"]`}, "gift": {"true"}, "price": {"49.5"}}}, // a Segment export: properties.* are top-level
 		{file: "ga4.ndjson", events: 2, users: 1, names: []string{"page_view", "add_to_cart"},
 			props: map[string][]string{
 				"event_params.page_location":     {"https://shop.example/", "https://shop.example/p/1"},
@@ -90,7 +90,7 @@ func TestImportGood(t *testing.T) {
 			},
 			firstUserTimes: []int64{1793491200123, 1793491260000}},
 		{file: "mixpanel.ndjson", events: 2, users: 2, names: []string{"Signed Up", "Viewed Page"},
-			props: map[string][]string{"properties.$browser": {"Chrome", "Safari"}}},
+			props: map[string][]string{"$browser": {"Chrome", "Safari"}}}, // a Mixpanel export
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

@@ -19,6 +19,12 @@ type InsertStats struct {
 	Rejected int64         `json:"rejected"` // rows skipped as bad (with --skip-bad)
 	Duration time.Duration `json:"duration_ns"`
 	Warnings []string      `json:"warnings,omitempty"`
+
+	Shape         string           `json:"shape,omitempty"`          // the vendor shape recognised, "" for none
+	Duplicates    int64            `json:"duplicates,omitempty"`     // events dropped as already imported (vendor insert ids)
+	IdentityCalls int64            `json:"identity_calls,omitempty"` // identify/alias calls read: they link ids, they are not events
+	Skipped       map[string]int64 `json:"skipped,omitempty"`        // rows left out, by why (group calls, static files, bots)
+	Merged        int64            `json:"merged_ids,omitempty"`     // ids of the dataset now merged into another user
 }
 
 // EventsPerSecond is the write's throughput.
@@ -123,8 +129,9 @@ func ValidDatasetName(name string) error {
 // and the counters. A failure or a killed process leaves the store as it
 // was.
 func (s *Store) commit(ctx context.Context, dataset string, o WriteOptions, b *builder) (InsertStats, error) {
-	st := InsertStats{Dataset: dataset, Source: o.Source, Events: int64(b.len()), Users: int64(len(b.users)), Rejected: o.Rejected, Warnings: b.warnings()}
-	written := b.len()
+	st := InsertStats{Dataset: dataset, Source: o.Source, Events: int64(b.len()), Users: int64(len(b.users)), Rejected: o.Rejected, Warnings: b.warnings(),
+		IdentityCalls: b.identity, Skipped: b.skipped}
+	links, dedupKey, noStitch := b.links, b.dedupKey, b.noStitch
 	fresh := b.table()
 	var result *table
 	var meta dsMeta
@@ -166,13 +173,46 @@ func (s *Store) commit(ctx context.Context, dataset string, o WriteOptions, b *b
 			}
 		}
 		result = appendTable(old, fresh)
+		if !noStitch {
+			ids, err := loadIdentities(ctx, tx, dsID)
+			if err != nil {
+				return fmt.Errorf("identities: %w", err)
+			}
+			before := int64(len(ids.parent))
+			for _, l := range links {
+				ids.link(l[0], l[1])
+			}
+			result = stitch(result, ids)
+			people := map[string]bool{}
+			for _, u := range fresh.users {
+				people[ids.find(u)] = true
+			}
+			st.Users = int64(len(people))
+			if len(links) > 0 {
+				if st.Merged, err = ids.store(ctx, tx, dsID); err != nil {
+					return fmt.Errorf("identities: %w", err)
+				}
+				st.Merged -= before
+			}
+			if ids.conflicts > 0 {
+				st.Warnings = append(st.Warnings, fmt.Sprintf("%d identity links tie an id already joined to one user to another user; each id keeps its first user", ids.conflicts))
+			}
+		}
+		if dedupKey != "" {
+			var differ int64
+			result, st.Duplicates, differ = dedup(result, dedupKey)
+			st.Events -= st.Duplicates
+			if differ > 0 {
+				st.Warnings = append(st.Warnings, fmt.Sprintf("%d events reuse the %s of a different event; each id keeps its first event", differ, dedupKey))
+			}
+		}
 		if meta, err = storeTable(ctx, tx, dsID, version+1, result); err != nil {
 			return err
 		}
 		if o.Hash != "" {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO imports (dataset_id, hash, source, events, rejected, imported_ms) VALUES (?, ?, ?, ?, ?, ?)
 				ON CONFLICT (dataset_id, hash) DO UPDATE SET source = excluded.source, events = imports.events + excluded.events, imported_ms = excluded.imported_ms`,
-				dsID, o.Hash, o.Source, written, o.Rejected, s.Now().UnixMilli()); err != nil {
+				dsID, o.Hash, o.Source, st.Events, o.Rejected, s.Now().UnixMilli()); err != nil {
 				return err
 			}
 		}
@@ -251,6 +291,7 @@ func (s *Store) datasetForWrite(ctx context.Context, tx queryer, name string) (i
 func clearDataset(ctx context.Context, tx queryer, id int64, all bool) error {
 	stmts := []string{
 		`DELETE FROM packs WHERE dataset_id = ?`,
+		`DELETE FROM identities WHERE dataset_id = ?`,
 		`DELETE FROM columns WHERE dataset_id = ?`,
 		`DELETE FROM imports WHERE dataset_id = ?`,
 	}

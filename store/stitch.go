@@ -1,0 +1,203 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"slices"
+)
+
+// identities is a union-find over user ids: ids linked by identity calls
+// or by events that carry two ids are one person, under the identified id
+// (the second of a link: a user id rather than an anonymous or device id).
+type identities struct {
+	parent    map[string]string
+	known     map[string]bool // identified ids: a link never merges two of them
+	conflicts int64           // links refused because both sides were already identified
+}
+
+func newIdentities() *identities {
+	return &identities{parent: map[string]string{}, known: map[string]bool{}}
+}
+
+func (ids *identities) find(x string) string {
+	root := x
+	for {
+		p, ok := ids.parent[root]
+		if !ok {
+			break
+		}
+		root = p
+	}
+	for x != root { // path compression
+		p := ids.parent[x]
+		ids.parent[x] = root
+		x = p
+	}
+	return root
+}
+
+// link says from is the same person as to. An id already joined to another
+// identified id keeps the first: the link is counted as a conflict.
+func (ids *identities) link(from, to string) {
+	ids.known[to] = true
+	rf, rt := ids.find(from), ids.find(to)
+	if rf == rt {
+		return
+	}
+	if ids.known[rf] {
+		ids.conflicts++
+		return
+	}
+	ids.parent[rf] = rt
+}
+
+// loadIdentities reads the dataset's stored links.
+func loadIdentities(ctx context.Context, q queryer, ds int64) (*identities, error) {
+	ids := newIdentities()
+	rows, err := q.QueryContext(ctx, `SELECT id, canonical FROM identities WHERE dataset_id = ?`, ds)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, c string
+		if err := rows.Scan(&id, &c); err != nil {
+			return nil, err
+		}
+		ids.parent[id] = c
+		ids.known[c] = true
+	}
+	return ids, rows.Err()
+}
+
+// store replaces the dataset's stored links and returns how many ids are
+// now merged into another.
+func (ids *identities) store(ctx context.Context, q queryer, ds int64) (int64, error) {
+	if _, err := q.ExecContext(ctx, `DELETE FROM identities WHERE dataset_id = ?`, ds); err != nil {
+		return 0, err
+	}
+	n := int64(0)
+	for _, id := range sortedKeys(ids.parent) {
+		if _, err := q.ExecContext(ctx, `INSERT INTO identities (dataset_id, id, canonical) VALUES (?, ?, ?)`, ds, id, ids.find(id)); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// stitch gives each user's events to the person's canonical id: users
+// whose ids are linked become one, their events merged by time (at equal
+// times in the order of the users, then of their events).
+func stitch(t *table, ids *identities) *table {
+	if len(ids.parent) == 0 {
+		return t
+	}
+	canon := make([]string, t.numUsers())
+	changed := false
+	for u, name := range t.users {
+		canon[u] = ids.find(name)
+		changed = changed || canon[u] != name
+	}
+	if !changed {
+		return t
+	}
+	idx := map[string]int{}
+	var users []string
+	members := [][]int{}
+	for u, c := range canon {
+		i, ok := idx[c]
+		if !ok {
+			i = len(users)
+			idx[c] = i
+			users = append(users, c)
+			members = append(members, nil)
+		}
+		members[i] = append(members[i], u)
+	}
+	order := make([]uint32, 0, t.len())
+	start := make([]uint32, len(users)+1)
+	for i, ms := range members {
+		from := len(order)
+		for _, u := range ms {
+			for e := t.userStart[u]; e < t.userStart[u+1]; e++ {
+				order = append(order, e)
+			}
+		}
+		if len(ms) > 1 {
+			mine := order[from:]
+			slices.SortStableFunc(mine, func(a, b uint32) int { return cmp.Compare(t.ts[a], t.ts[b]) })
+		}
+		start[i+1] = uint32(len(order))
+	}
+	return t.reorder(users, start, order)
+}
+
+// dedup drops every event whose de-duplication id an earlier event has
+// (old events come first at equal times, so an id imported before keeps its
+// first event). It returns the table, the events dropped, and how many of
+// those differed from the event they repeat (a reused id).
+func dedup(t *table, key string) (*table, int64, int64) {
+	c := t.cols[key]
+	if c == nil {
+		return t, 0, 0
+	}
+	first := make([]int32, len(c.values))
+	for i := range first {
+		first[i] = -1
+	}
+	keep := make([]bool, t.len())
+	var dropped, differ int64
+	for u := 0; u < t.numUsers(); u++ {
+		for e := t.userStart[u]; e < t.userStart[u+1]; e++ {
+			v := c.of[e]
+			if v == noValue || first[v] < 0 {
+				if v != noValue {
+					first[v] = int32(e)
+				}
+				keep[e] = true
+				continue
+			}
+			dropped++
+			f := first[v]
+			if t.ts[f] != t.ts[e] || t.name[f] != t.name[e] || f < int32(t.userStart[u]) {
+				differ++
+			}
+		}
+	}
+	if dropped == 0 {
+		return t, 0, 0
+	}
+	var users []string
+	start := []uint32{0}
+	order := make([]uint32, 0, t.len()-int(dropped))
+	for u := 0; u < t.numUsers(); u++ {
+		for e := t.userStart[u]; e < t.userStart[u+1]; e++ {
+			if keep[e] {
+				order = append(order, e)
+			}
+		}
+		if int(start[len(start)-1]) < len(order) {
+			users = append(users, t.users[u])
+			start = append(start, uint32(len(order)))
+		}
+	}
+	return t.reorder(users, start, order), dropped, differ
+}
+
+// reorder is a table of t's events in a new order, by source index, with
+// a new list of users.
+func (t *table) reorder(users []string, start, order []uint32) *table {
+	out := &table{userStart: start, users: users, names: t.names, cols: map[string]*column{},
+		ts: gather(t.ts, order), name: gather(t.name, order)}
+	for k, c := range t.cols {
+		nc := &column{values: c.values, number: c.number, of: gather(c.of, order)}
+		for _, v := range nc.of {
+			if v != noValue {
+				nc.events++
+			}
+		}
+		out.cols[k] = nc
+	}
+	return out
+}
