@@ -40,7 +40,7 @@ func migrateColumns(ctx context.Context, tx *sql.Tx) error {
 		if err != nil {
 			return fmt.Errorf("dataset %s: %w", d.name, err)
 		}
-		if _, err := storeTable(ctx, tx, d.id, d.version+1, t); err != nil {
+		if _, err := storeTable(ctx, tx, d.id, d.version+1, t, nil); err != nil {
 			return fmt.Errorf("dataset %s: %w", d.name, err)
 		}
 	}

@@ -42,7 +42,7 @@ func TestMigrateSchema1(t *testing.T) {
 		tables = append(tables, n)
 	}
 	rows.Close()
-	if want := []string{"columns", "datasets", "funnels", "identities", "imports", "packs", "schema_migrations", "settings"}; !slices.Equal(tables, want) {
+	if want := []string{"columns", "datasets", "funnels", "imports", "packs", "schema_migrations", "settings"}; !slices.Equal(tables, want) {
 		t.Errorf("tables after migration = %v, want %v", tables, want)
 	}
 	want, err := os.ReadFile(filepath.Join("testdata", "schema1", "events.tsv"))

@@ -84,6 +84,7 @@ func writeParts(ctx context.Context, q queryer, ds, version int64, parts map[str
 type dsMeta struct {
 	id, version, events, users int64
 	names                      int
+	links                      int // merged ids (identity stitching)
 	keys                       []keyMeta // sorted by key
 }
 
@@ -96,7 +97,7 @@ type keyMeta struct {
 
 func readMeta(ctx context.Context, q queryer, id int64) (dsMeta, error) {
 	m := dsMeta{id: id}
-	if err := q.QueryRowContext(ctx, `SELECT version, events, users, names FROM datasets WHERE id = ?`, id).Scan(&m.version, &m.events, &m.users, &m.names); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT version, events, users, names, links FROM datasets WHERE id = ?`, id).Scan(&m.version, &m.events, &m.users, &m.names, &m.links); err != nil {
 		return m, err
 	}
 	rows, err := q.QueryContext(ctx, `SELECT key, number, distinct_values, events FROM columns WHERE dataset_id = ? ORDER BY key`, id)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -98,11 +99,7 @@ func genShape(r *rand.Rand, shape string, people []person) (lines []string, iden
 		}
 	}
 	// Exports come in time order, people interleaved.
-	for i := 1; i < len(all); i++ {
-		for j := i; j > 0 && all[j].t.Before(all[j-1].t); j-- {
-			all[j], all[j-1] = all[j-1], all[j]
-		}
-	}
+	slices.SortStableFunc(all, func(a, b out) int { return a.t.Compare(b.t) })
 	for _, o := range all {
 		lines = append(lines, o.line)
 	}
@@ -285,5 +282,29 @@ func TestImportHeaderlessAndAccessLog(t *testing.T) {
 	_, err = s.Import(ctx, "bad", "access.log", strings.NewReader(log+"203.0.113.7 - - [bad time] \"GET / HTTP/1.1\" 200 1\n"), ImportOptions{})
 	if err == nil || !strings.Contains(err.Error(), `line 7: malformed access log line: unparseable time "bad time"`) {
 		t.Fatalf("malformed line: %v", err)
+	}
+}
+
+// BenchmarkImportShape imports the same Segment export (identify calls,
+// anonymous-then-known people, one delivery in ten retried) with its shape,
+// which stitches ids and de-duplicates, and with --shape none, which reads
+// it as plain NDJSON: the difference is what stitching and
+// de-duplication cost.
+//
+//	go test ./store -run '^$' -bench ImportShape -benchtime 3x
+func BenchmarkImportShape(b *testing.B) {
+	r := rand.New(rand.NewPCG(5, 6))
+	lines, _, _ := genShape(r, "segment", genPeople(r, 250_000))
+	data := strings.Join(lines, "\n") + "\n"
+	for _, sh := range []string{"segment", "none"} {
+		b.Run(sh, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				s, _ := openTemp(b)
+				if _, err := s.Import(context.Background(), "d", "s.ndjson", strings.NewReader(data), ImportOptions{Shape: sh, SkipBad: sh == "none"}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(lines))*float64(b.N)/b.Elapsed().Seconds(), "lines/s")
+		})
 	}
 }

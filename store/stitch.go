@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 )
 
@@ -15,8 +16,8 @@ type identities struct {
 	conflicts int64           // links refused because both sides were already identified
 }
 
-func newIdentities() *identities {
-	return &identities{parent: map[string]string{}, known: map[string]bool{}}
+func newIdentities(n int) *identities {
+	return &identities{parent: make(map[string]string, n), known: make(map[string]bool, n)}
 }
 
 func (ids *identities) find(x string) string {
@@ -30,6 +31,9 @@ func (ids *identities) find(x string) string {
 	}
 	for x != root { // path compression
 		p := ids.parent[x]
+		if p == root {
+			break
+		}
 		ids.parent[x] = root
 		x = p
 	}
@@ -51,39 +55,39 @@ func (ids *identities) link(from, to string) {
 	ids.parent[rf] = rt
 }
 
-// loadIdentities reads the dataset's stored links.
-func loadIdentities(ctx context.Context, q queryer, ds int64) (*identities, error) {
-	ids := newIdentities()
-	rows, err := q.QueryContext(ctx, `SELECT id, canonical FROM identities WHERE dataset_id = ?`, ds)
+// The links are stored as one more part of the dataset's columns: id,
+// canonical, id, canonical... as a dictionary, rewritten with the rest.
+const partIdentities = "ids"
+
+// loadIdentities reads the dataset's stored links (none when it has no
+// identities part), with room for extra more.
+func loadIdentities(ctx context.Context, q queryer, m dsMeta, extra int) (*identities, error) {
+	ids := newIdentities(m.links + extra)
+	if m.links == 0 {
+		return ids, nil
+	}
+	ps, err := readParts(ctx, q, m.id, m.version, partIdentities)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, c string
-		if err := rows.Scan(&id, &c); err != nil {
-			return nil, err
-		}
-		ids.parent[id] = c
-		ids.known[c] = true
+	pairs, err := decodeDict(ps[partIdentities], make([]string, 0, 2*m.links), 2*m.links)
+	if err != nil {
+		return nil, fmt.Errorf("identities: %w", err)
 	}
-	return ids, rows.Err()
+	for i := 0; i < len(pairs); i += 2 {
+		ids.parent[pairs[i]] = pairs[i+1]
+		ids.known[pairs[i+1]] = true
+	}
+	return ids, nil
 }
 
-// store replaces the dataset's stored links and returns how many ids are
-// now merged into another.
-func (ids *identities) store(ctx context.Context, q queryer, ds int64) (int64, error) {
-	if _, err := q.ExecContext(ctx, `DELETE FROM identities WHERE dataset_id = ?`, ds); err != nil {
-		return 0, err
-	}
-	n := int64(0)
+// pairs lists every merged id with its canonical id, sorted.
+func (ids *identities) pairs() []string {
+	out := make([]string, 0, 2*len(ids.parent))
 	for _, id := range sortedKeys(ids.parent) {
-		if _, err := q.ExecContext(ctx, `INSERT INTO identities (dataset_id, id, canonical) VALUES (?, ?, ?)`, ds, id, ids.find(id)); err != nil {
-			return n, err
-		}
-		n++
+		out = append(out, id, ids.find(id))
 	}
-	return n, nil
+	return out
 }
 
 // stitch gives each user's events to the person's canonical id: users

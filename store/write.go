@@ -160,12 +160,12 @@ func (s *Store) commit(ctx context.Context, dataset string, o WriteOptions, b *b
 			}
 		}
 		var old *table
+		oldMeta := dsMeta{id: dsID, version: version}
 		if existed {
-			m, err := readMeta(ctx, tx, dsID)
-			if err != nil {
+			if oldMeta, err = readMeta(ctx, tx, dsID); err != nil {
 				return err
 			}
-			if m.events > 0 {
+			if m := oldMeta; m.events > 0 {
 				if old, err = readTable(ctx, tx, m); err != nil {
 					return fmt.Errorf("read the dataset's columns: %w", err)
 				}
@@ -173,26 +173,23 @@ func (s *Store) commit(ctx context.Context, dataset string, o WriteOptions, b *b
 			}
 		}
 		result = appendTable(old, fresh)
+		var ids *identities
 		if !noStitch {
-			ids, err := loadIdentities(ctx, tx, dsID)
-			if err != nil {
-				return fmt.Errorf("identities: %w", err)
+			if ids, err = loadIdentities(ctx, tx, oldMeta, len(links)); err != nil {
+				return err
 			}
-			before := int64(len(ids.parent))
+			stored := len(ids.parent)
 			for _, l := range links {
 				ids.link(l[0], l[1])
 			}
+			st.Merged = int64(len(ids.parent) - stored)
 			result = stitch(result, ids)
-			people := map[string]bool{}
-			for _, u := range fresh.users {
-				people[ids.find(u)] = true
-			}
-			st.Users = int64(len(people))
-			if len(links) > 0 {
-				if st.Merged, err = ids.store(ctx, tx, dsID); err != nil {
-					return fmt.Errorf("identities: %w", err)
+			if len(ids.parent) > 0 {
+				people := make(map[string]struct{}, len(fresh.users))
+				for _, u := range fresh.users {
+					people[ids.find(u)] = struct{}{}
 				}
-				st.Merged -= before
+				st.Users = int64(len(people))
 			}
 			if ids.conflicts > 0 {
 				st.Warnings = append(st.Warnings, fmt.Sprintf("%d identity links tie an id already joined to one user to another user; each id keeps its first user", ids.conflicts))
@@ -206,7 +203,7 @@ func (s *Store) commit(ctx context.Context, dataset string, o WriteOptions, b *b
 				st.Warnings = append(st.Warnings, fmt.Sprintf("%d events reuse the %s of a different event; each id keeps its first event", differ, dedupKey))
 			}
 		}
-		if meta, err = storeTable(ctx, tx, dsID, version+1, result); err != nil {
+		if meta, err = storeTable(ctx, tx, dsID, version+1, result, ids); err != nil {
 			return err
 		}
 		if o.Hash != "" {
@@ -227,9 +224,14 @@ func (s *Store) commit(ctx context.Context, dataset string, o WriteOptions, b *b
 
 // storeTable writes t as the dataset's columns at version, with the
 // catalogue of its keys and its counters.
-func storeTable(ctx context.Context, tx queryer, dsID, version int64, t *table) (dsMeta, error) {
+func storeTable(ctx context.Context, tx queryer, dsID, version int64, t *table, ids *identities) (dsMeta, error) {
 	meta := dsMeta{id: dsID, version: version, events: int64(t.len()), users: int64(t.numUsers()), names: len(t.names)}
-	if err := writeParts(ctx, tx, dsID, version, encodeTable(t)); err != nil {
+	parts := encodeTable(t)
+	if ids != nil && len(ids.parent) > 0 {
+		parts[partIdentities] = encodeDict(ids.pairs())
+		meta.links = len(ids.parent)
+	}
+	if err := writeParts(ctx, tx, dsID, version, parts); err != nil {
 		return meta, err
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM columns WHERE dataset_id = ?`, dsID); err != nil {
@@ -247,8 +249,8 @@ func storeTable(ctx context.Context, tx queryer, dsID, version int64, t *table) 
 	if t.len() > 0 {
 		first, last = minMax(t.ts)
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE datasets SET version = ?, events = ?, users = ?, names = ?, first_ms = ?, last_ms = ? WHERE id = ?`,
-		version, t.len(), t.numUsers(), len(t.names), first, last, dsID)
+	_, err := tx.ExecContext(ctx, `UPDATE datasets SET version = ?, events = ?, users = ?, names = ?, links = ?, first_ms = ?, last_ms = ? WHERE id = ?`,
+		version, t.len(), t.numUsers(), len(t.names), meta.links, first, last, dsID)
 	return meta, err
 }
 
@@ -291,14 +293,13 @@ func (s *Store) datasetForWrite(ctx context.Context, tx queryer, name string) (i
 func clearDataset(ctx context.Context, tx queryer, id int64, all bool) error {
 	stmts := []string{
 		`DELETE FROM packs WHERE dataset_id = ?`,
-		`DELETE FROM identities WHERE dataset_id = ?`,
 		`DELETE FROM columns WHERE dataset_id = ?`,
 		`DELETE FROM imports WHERE dataset_id = ?`,
 	}
 	if all {
 		stmts = append(stmts, `DELETE FROM datasets WHERE id = ?`)
 	} else {
-		stmts = append(stmts, `UPDATE datasets SET events = 0, users = 0, names = 0, first_ms = NULL, last_ms = NULL WHERE id = ?`)
+		stmts = append(stmts, `UPDATE datasets SET events = 0, users = 0, names = 0, links = 0, first_ms = NULL, last_ms = NULL WHERE id = ?`)
 	}
 	for _, q := range stmts {
 		if _, err := tx.ExecContext(ctx, q, id); err != nil {

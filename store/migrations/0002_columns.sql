@@ -15,3 +15,6 @@ CREATE TABLE columns (
 
 -- The number of event names, for reading the name dictionary.
 ALTER TABLE datasets ADD COLUMN names INTEGER NOT NULL DEFAULT 0;
+
+-- Merged ids (identity stitching), stored as the dataset's "ids" part.
+ALTER TABLE datasets ADD COLUMN links INTEGER NOT NULL DEFAULT 0;
