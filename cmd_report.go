@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -24,7 +22,7 @@ import (
 type funnelFlags struct {
 	steps, file, preset          string
 	window, maxGap, mode, counts string
-	by, attribution              string
+	by, attribution, segment     string
 	where                        []string
 	from, to                     string
 	top                          int
@@ -41,6 +39,7 @@ func (f *funnelFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.counts, "count", "", "counting: users (unique users) or totals (every attempt)")
 	fl.StringVar(&f.by, "by", "", "break down by this property")
 	fl.StringVar(&f.attribution, "attribution", "", "breakdown value from: first (step 1's event), last (last step reached) or step:N")
+	fl.StringVar(&f.segment, "segment", "", "keep only the users of one breakdown row: KEY=VALUE, attributed as --attribution says; equals that row of --by KEY")
 	fl.StringArrayVar(&f.where, "where", nil, `filter every step: KEY=VALUE, KEY!=VALUE, "KEY in (a,b)" (repeatable)`)
 	fl.StringVar(&f.from, "from", "", "first day (YYYY-MM-DD or RFC 3339, UTC)")
 	fl.StringVar(&f.to, "to", "", "last day, inclusive (YYYY-MM-DD or RFC 3339, UTC)")
@@ -74,9 +73,7 @@ func (f *funnelFlags) definition() (funnel.Definition, error) {
 		}
 		// Unknown fields are errors: a misspelt "windw" must not silently
 		// give the default window.
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&def); err != nil {
+		if def, err = funnel.Decode(b); err != nil {
 			return def, fmt.Errorf("--funnel %s: %w (see `microfunnel presets NAME` for an example file)", f.file, err)
 		}
 	default:
@@ -109,6 +106,13 @@ func (f *funnelFlags) definition() (funnel.Definition, error) {
 	}
 	if f.by != "" {
 		def.By = f.by
+	}
+	if f.segment != "" {
+		sf, err := funnel.ParseSegment(f.segment)
+		if err != nil {
+			return def, usagef("--segment: %v", err)
+		}
+		def.Segment = &sf
 	}
 	if f.attribution != "" {
 		a, err := funnel.ParseAttribution(f.attribution)
@@ -176,7 +180,7 @@ func computeReport(cmd *cobra.Command, st *store.Store, dataset string, def funn
 	t1 := time.Now()
 	if err := funnel.CheckNames(&def, ev); err != nil {
 		var un *funnel.UnknownNameError
-		if preset != "" && errors.As(err, &un) {
+		if preset != "" && errors.As(err, &un) && un.Kind == "event" {
 			return nil, fmt.Errorf("preset %s needs %ss missing from dataset %s: %s", preset, un.Kind, dataset, strings.Join(un.Names, ", "))
 		}
 		return nil, fmt.Errorf("dataset %s: %w", dataset, err)
@@ -255,9 +259,9 @@ func writeReport(w io.Writer, rep *report, format string) error {
 	case "csv":
 		return writeReportCSV(w, rep.Result)
 	case "markdown":
-		return ui.RenderMarkdown(w, rep.Result)
+		return ui.RenderMarkdown(w, rep.Result, ui.ReportOptions{Dataset: rep.Dataset, Definition: &rep.Definition})
 	default:
-		return ui.RenderReport(w, rep.Result, ui.ReportOptions{Color: useColor(os.Stdout), Width: termWidth(), Dataset: rep.Dataset})
+		return ui.RenderReport(w, rep.Result, ui.ReportOptions{Color: useColor(os.Stdout), Width: termWidth(), Dataset: rep.Dataset, Definition: &rep.Definition})
 	}
 }
 

@@ -75,6 +75,11 @@ func (d *Definition) Validate() error {
 			errs = append(errs, fmt.Errorf("micro conversion %d: %w", i+1, err))
 		}
 	}
+	if d.Segment != nil {
+		if err := d.Segment.validate(d.By); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if d.From != nil && d.To != nil && d.To.Before(d.From.Time) {
 		errs = append(errs, fmt.Errorf("date range: from %s is after to %s", d.From, d.To))
 	}
@@ -194,6 +199,9 @@ func CheckNames(d *Definition, ev *Events) error {
 	if d.By != "" {
 		addProp(d.By)
 	}
+	if d.Segment != nil {
+		addProp(d.Segment.Key)
+	}
 	var errs []error
 	if len(unknownEv) > 0 {
 		errs = append(errs, newUnknown("event", unknownEv, ev.Names))
@@ -205,6 +213,9 @@ func CheckNames(d *Definition, ev *Events) error {
 		}
 		sort.Strings(keys)
 		errs = append(errs, newUnknown("property", unknownProp, keys))
+	}
+	if err := checkSegmentValue(d.Segment, ev); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
@@ -268,4 +279,21 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// checkSegmentValue reports a segment value the dataset never has.
+func checkSegmentValue(s *SegmentFilter, ev *Events) error {
+	if s == nil || s.Value == OtherSegment || s.Value == NoneSegment {
+		return nil
+	}
+	p, ok := ev.Props[s.Key]
+	if !ok {
+		return nil // reported as an unknown property
+	}
+	for _, v := range p.Values {
+		if v == s.Value {
+			return nil
+		}
+	}
+	return newUnknown("value of "+s.Key, []string{s.Value}, p.Values[1:])
 }

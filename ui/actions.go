@@ -157,14 +157,14 @@ func (m *Model) onKey(k tea.KeyMsg) tea.Cmd {
 	case key.Matches(k, km.PickBy):
 		m.openPropertyPicker()
 	case key.Matches(k, km.ClearSegment):
-		if m.segFilter == nil && len(m.seg.marked) == 0 {
+		if m.def.Segment == nil && len(m.seg.marked) == 0 {
 			m.setStatus("no segment filter or marks to clear")
 			return nil
 		}
 		m.seg.marked = map[string]bool{}
-		if m.segFilter != nil {
-			m.setStatus("segment filter " + fmtFilter(*m.segFilter) + " removed: all users")
-			m.segFilter = nil
+		if m.def.Segment != nil {
+			m.setStatus("segment " + m.def.Segment.String() + " removed: all users")
+			m.def.Segment = nil
 			return m.recompute()
 		}
 		m.setStatus("marks cleared")
@@ -287,32 +287,30 @@ func (m *Model) filterToSegment() tea.Cmd {
 	if !ok || m.seg.bd == nil {
 		return nil
 	}
-	prop := m.seg.bd.Property
-	var f funnel.Filter
-	switch seg.Value {
-	case "(none)":
-		m.setStatus("users without a " + prop + " cannot be filtered to; pick a value")
-		return nil
-	case "(other)":
-		var vals []string
-		for _, s := range m.seg.segments() {
-			if s.Value != "(other)" && s.Value != "(none)" {
-				vals = append(vals, s.Value)
-			}
-		}
-		f = funnel.Filter{Key: prop, Op: "not in", Values: vals}
-	default:
-		f = funnel.Filter{Key: prop, Op: "=", Values: []string{seg.Value}}
-	}
-	m.segFilter = &f
+	// The segment keeps exactly the users its row counts (by the
+	// breakdown's attribution), so the funnel after enter is the preview.
+	sf := funnel.SegmentFilter{Key: m.seg.bd.Property, Value: seg.Value}
+	m.def.Segment = &sf
 	m.seg.marked = map[string]bool{}
-	m.focus = paneFunnel
-	m.setStatus("funnel filtered to " + fmtFilter(f) + " · x removes the filter")
+	m.setStatus("funnel filtered to segment " + sf.String() + " (attribution " + m.seg.bd.Attribution + ") · x clears it")
 	return m.recompute()
+}
+
+// segmentPins says why the breakdown cannot change while the funnel is
+// filtered to a segment ("" when it can): the segment is a row of it.
+func (m *Model) segmentPins() string {
+	if s := m.def.Segment; s != nil {
+		return "the funnel is filtered to segment " + s.String() + ": x clears it before breaking down by another property"
+	}
+	return ""
 }
 
 // cycleBy moves the breakdown to the next property, then to none.
 func (m *Model) cycleBy() tea.Cmd {
+	if why := m.segmentPins(); why != "" {
+		m.setStatus(why)
+		return nil
+	}
 	if len(m.props) == 0 {
 		m.setStatus("this dataset has no properties to break down by")
 		return nil
@@ -428,9 +426,8 @@ func (m *Model) applyPick(kind pickerKind, it item) tea.Cmd {
 	case pickPreset:
 		for _, p := range m.opts.Presets {
 			if p.Name == it.value {
-				m.def = cloneDef(p.Definition)
+				m.def = p.Definition.Clone()
 				m.step = 0
-				m.segFilter = nil
 				m.setStatus("preset " + p.Name)
 				return m.recompute()
 			}
@@ -438,18 +435,21 @@ func (m *Model) applyPick(kind pickerKind, it item) tea.Cmd {
 	case pickSaved:
 		for _, f := range m.savedList {
 			if f.Name == it.value {
-				m.def = cloneDef(f.Definition)
+				m.def = f.Definition.Clone()
 				if m.def.Name == "" {
 					m.def.Name = f.Name
 				}
 				m.step = 0
-				m.segFilter = nil
 				m.setStatus("opened saved funnel " + f.Name)
 				return m.recompute()
 			}
 		}
 	case pickProperty:
 		if m.def.By == it.value {
+			return nil
+		}
+		if why := m.segmentPins(); why != "" {
+			m.setStatus(why)
 			return nil
 		}
 		m.def.By = it.value
@@ -490,11 +490,11 @@ func (m *Model) afterPrompt(kind promptKind, v string) tea.Cmd {
 		return m.recompute()
 	case promptRename:
 		// The name changes no number; remember it without a recompute.
-		return rememberCmd(m.ctx, m.be, m.dataset, cloneDef(m.def))
+		return rememberCmd(m.ctx, m.be, m.dataset, m.def.Clone())
 	case promptSave:
 		// The name is part of the funnel now: reopening shows it.
-		return tea.Batch(saveCmd(m.ctx, m.be, m.dataset, strings.TrimSpace(v), cloneDef(m.def)),
-			rememberCmd(m.ctx, m.be, m.dataset, cloneDef(m.def)))
+		return tea.Batch(saveCmd(m.ctx, m.be, m.dataset, strings.TrimSpace(v), m.def.Clone()),
+			rememberCmd(m.ctx, m.be, m.dataset, m.def.Clone()))
 	}
 	return nil
 }

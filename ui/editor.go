@@ -147,27 +147,10 @@ func fmtFilters(fs []funnel.Filter) string {
 	return strings.Join(s, " and ")
 }
 
-// cloneDef deep-copies the slices a command may read while Update edits.
-func cloneDef(d funnel.Definition) funnel.Definition {
-	c := d
-	c.Steps = cloneSteps(d.Steps)
-	c.Micro = cloneSteps(d.Micro)
-	c.Where = append([]funnel.Filter(nil), d.Where...)
-	c.Exclusions = append([]funnel.Exclusion(nil), d.Exclusions...)
-	return c
-}
-
+// cloneSteps deep-copies steps, so an edit never shows in a definition a
+// command is still reading.
 func cloneSteps(in []funnel.Step) []funnel.Step {
-	if in == nil {
-		return nil
-	}
-	out := make([]funnel.Step, len(in))
-	for i, s := range in {
-		out[i] = s
-		out[i].Events = append([]string(nil), s.Events...)
-		out[i].Where = append([]funnel.Filter(nil), s.Where...)
-	}
-	return out
+	return funnel.Definition{Steps: in}.Clone().Steps
 }
 
 // insertStep puts a one-event step after index at (at -1 prepends) and

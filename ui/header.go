@@ -15,12 +15,11 @@ import (
 // counted, so a screenshot of the dashboard explains its own numbers.
 type header struct {
 	common
-	dbPath    string
-	info      store.DatasetInfo
-	def       funnel.Definition
-	segFilter *funnel.Filter
-	busy      string // spinner frame and what is running
-	took      time.Duration
+	dbPath string
+	info   store.DatasetInfo
+	def    funnel.Definition
+	busy   string // spinner frame and what is running
+	took   time.Duration
 }
 
 func (h *header) SetSize(w, _ int) { h.w = w }
@@ -49,8 +48,8 @@ func (h header) View() string {
 	// What would change the numbers most (a segment filter, a computation
 	// under way) comes first, so a narrow terminal cuts the least of it.
 	l2 := []string{st.Bold.Render(name)}
-	if h.segFilter != nil {
-		l2 = append(l2, st.Sig.Render("segment "+fmtFilter(*h.segFilter))+st.Faint.Render(" (x clears)"))
+	if s := h.def.Segment; s != nil {
+		l2 = append(l2, st.Sig.Render("segment "+s.String())+st.Faint.Render(" (x clears)"))
 	}
 	l2 = append(l2, "window "+windowOf(h.def).String(), modeOf(h.def), "counting "+countOf(h.def))
 	if h.def.By != "" {

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -58,7 +57,6 @@ type Model struct {
 	opened   bool // the first dataset has been opened (the Preset option is spent)
 
 	def       funnel.Definition
-	segFilter *funnel.Filter
 	seq       int
 	computing bool
 	res       *funnel.Result
@@ -196,12 +194,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.err != nil {
 			m.setErr(msg.err)
 		} else {
-			note := ""
-			if m.segFilter != nil {
-				// The segment filter is a view on the funnel, not part of it.
-				note = fmt.Sprintf(" (without the segment filter %s)", m.segFilter.String())
-			}
-			m.setStatus(fmt.Sprintf("saved %q in %s%s · O lists saved funnels", msg.name, m.dataset, note))
+			m.setStatus(fmt.Sprintf("saved %q in %s · O lists saved funnels", msg.name, m.dataset))
 		}
 		return m, nil
 	case savedListMsg:
@@ -276,7 +269,6 @@ func (m *Model) onDataset(msg datasetMsg) tea.Cmd {
 	}
 	m.setStatus("")
 	m.dataset, m.info, m.events, m.props = msg.name, msg.info, msg.events, msg.props
-	m.segFilter = nil
 	m.res = nil
 
 	def, src := m.startingFunnel(msg)
@@ -297,14 +289,13 @@ func (m *Model) startingFunnel(msg datasetMsg) (funnel.Definition, string) {
 	if !m.opened && m.opts.Preset != "" {
 		for _, p := range m.opts.Presets {
 			if p.Name == m.opts.Preset {
-				return cloneDef(p.Definition), ""
+				return p.Definition.Clone(), ""
 			}
 		}
 		return funnel.Definition{}, fmt.Sprintf("no preset %q: press p to pick one", m.opts.Preset)
 	}
 	if msg.last != "" {
-		var d funnel.Definition
-		if err := json.Unmarshal([]byte(msg.last), &d); err == nil && len(d.Steps) > 0 {
+		if d, err := funnel.Decode([]byte(msg.last)); err == nil && len(d.Steps) > 0 {
 			return d, ""
 		}
 	}
@@ -314,12 +305,12 @@ func (m *Model) startingFunnel(msg datasetMsg) (funnel.Definition, string) {
 	}
 	for _, p := range m.opts.Presets {
 		if p.Dataset == msg.name {
-			return cloneDef(p.Definition), ""
+			return p.Definition.Clone(), ""
 		}
 	}
 	for _, p := range m.opts.Presets {
 		if presetFits(p, have) {
-			return cloneDef(p.Definition), ""
+			return p.Definition.Clone(), ""
 		}
 	}
 	return funnel.Definition{}, ""
@@ -334,16 +325,6 @@ func presetFits(p Preset, have map[string]bool) bool {
 		}
 	}
 	return len(p.Definition.Steps) > 0
-}
-
-// effective is the definition sent to the engine: the edited one plus the
-// segment the user filtered to.
-func (m *Model) effective() funnel.Definition {
-	d := cloneDef(m.def)
-	if m.segFilter != nil {
-		d.Where = append(d.Where, *m.segFilter)
-	}
-	return d
 }
 
 // recompute issues a compute for the current definition. Every change bumps
@@ -362,12 +343,7 @@ func (m *Model) recompute() tea.Cmd {
 	}
 	m.computing = true
 	m.syncPanes()
-	var whole *funnel.Definition
-	if m.segFilter != nil && m.segFilter.Key == m.def.By {
-		w := cloneDef(m.def)
-		whole = &w
-	}
-	return tea.Batch(m.tick(), computeCmd(m.ctx, m.be, m.compute, m.seq, m.dataset, m.effective(), whole))
+	return tea.Batch(m.tick(), computeCmd(m.ctx, m.be, m.compute, m.seq, m.dataset, m.def.Clone()))
 }
 
 func (m *Model) onComputed(msg computedMsg) tea.Cmd {
@@ -386,7 +362,7 @@ func (m *Model) onComputed(msg computedMsg) tea.Cmd {
 	}
 	m.res, m.took = msg.res, msg.dur
 	m.syncPanes()
-	return rememberCmd(m.ctx, m.be, m.dataset, cloneDef(m.def))
+	return rememberCmd(m.ctx, m.be, m.dataset, m.def.Clone())
 }
 
 func (m *Model) onSavedList(msg savedListMsg) tea.Cmd {

@@ -360,14 +360,14 @@ func TestSegmentBrowser(t *testing.T) {
 	// Enter filters the funnel to the segment; x removes it.
 	all := m.res.Steps[0].Users
 	h.keys("j", "enter")
-	if m.segFilter == nil || m.segFilter.Values[0] != "mobile" {
-		t.Fatalf("segFilter %+v", m.segFilter)
+	if m.def.Segment == nil || m.def.Segment.Value != "mobile" {
+		t.Fatalf("segFilter %+v", m.def.Segment)
 	}
 	if m.res.Steps[0].Users >= all || !strings.Contains(m.hdr.View(), "segment device=mobile") {
 		t.Fatalf("filtered users %d of %d; header %q", m.res.Steps[0].Users, all, m.hdr.View())
 	}
 	h.keys("x")
-	if m.segFilter != nil || m.res.Steps[0].Users != all {
+	if m.def.Segment != nil || m.res.Steps[0].Users != all {
 		t.Fatal("x did not remove the segment filter")
 	}
 	// Pick a property from the list; "(no breakdown)" clears.
@@ -564,8 +564,8 @@ func TestNoSilentNoOps(t *testing.T) {
 		t.Fatalf("x with nothing to clear: status %q", m.status)
 	}
 	h.keys("b", "enter", "x")
-	if m.segFilter != nil || !strings.Contains(m.status, "removed") {
-		t.Fatalf("x after a filter: filter %v status %q", m.segFilter, m.status)
+	if m.def.Segment != nil || !strings.Contains(m.status, "removed") {
+		t.Fatalf("x after a filter: filter %v status %q", m.def.Segment, m.status)
 	}
 }
 
@@ -580,16 +580,16 @@ func TestFilterKeepsSegmentsListed(t *testing.T) {
 		t.Fatalf("%d segments", n)
 	}
 	h.keys("enter")
-	if m.segFilter == nil || len(m.seg.segments()) != n {
-		t.Fatalf("filter %v, %d segments listed, want %d", m.segFilter, len(m.seg.segments()), n)
+	if m.def.Segment == nil || len(m.seg.segments()) != n {
+		t.Fatalf("filter %v, %d segments listed, want %d", m.def.Segment, len(m.seg.segments()), n)
 	}
-	first := m.segFilter.Values[0]
+	first := m.def.Segment.Value
 	if !strings.Contains(m.View(), "[=] "+first) {
 		t.Errorf("the filtered value is not marked:\n%s", m.View())
 	}
-	h.keys("tab", "j", "enter")
-	if m.segFilter == nil || m.segFilter.Values[0] == first {
-		t.Fatalf("enter on the next value left the filter at %v", m.segFilter)
+	h.keys("j", "enter")
+	if m.def.Segment == nil || m.def.Segment.Value == first {
+		t.Fatalf("enter on the next value left the filter at %v", m.def.Segment)
 	}
 	if got := m.res.Steps[0].Users; got != m.seg.segments()[m.seg.cursor].Steps[0].Users {
 		t.Fatalf("funnel has %d users, the segment %d", got, m.seg.segments()[m.seg.cursor].Steps[0].Users)

@@ -111,10 +111,10 @@ func loadDatasetCmd(ctx context.Context, be Backend, seq int, name string) tea.C
 	}
 }
 
-// computeCmd computes def. When whole is set (the funnel is filtered to one
-// value of the property it is broken down by), the breakdown comes from
-// whole instead, so every value stays listed and another can be chosen.
-func computeCmd(ctx context.Context, be Backend, compute ComputeFunc, seq int, dataset string, def funnel.Definition, whole *funnel.Definition) tea.Cmd {
+// computeCmd computes def. Filtered to a segment of the property it is
+// broken down by, the engine keeps the whole breakdown, so every value stays
+// listed and another can be chosen.
+func computeCmd(ctx context.Context, be Backend, compute ComputeFunc, seq int, dataset string, def funnel.Definition) tea.Cmd {
 	return func() (msg tea.Msg) {
 		start := time.Now()
 		// The engine is someone else's code: a panic there must become a
@@ -131,12 +131,6 @@ func computeCmd(ctx context.Context, be Backend, compute ComputeFunc, seq int, d
 		res, err := compute(&def, ev)
 		if err == nil && res == nil {
 			err = errors.New("compute: no result")
-		}
-		if err == nil && whole != nil {
-			all, werr := compute(whole, ev)
-			if werr == nil && all != nil {
-				res.Breakdown = all.Breakdown
-			}
 		}
 		return computedMsg{seq: seq, res: res, err: err, dur: time.Since(start)}
 	}

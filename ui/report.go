@@ -20,6 +20,9 @@ type ReportOptions struct {
 	Title string // the result's name when empty
 	// Dataset is named under the title when set.
 	Dataset string
+	// Definition, when set, has its active settings (filters, dates, max
+	// gap, step filters, exclusions, segment) listed under the title.
+	Definition *funnel.Definition
 }
 
 func (o ReportOptions) styles(w io.Writer) *Styles {
@@ -67,7 +70,11 @@ func RenderReport(w io.Writer, res *funnel.Result, opts ReportOptions) error {
 	}
 	sub = append(sub, fmtInt(int64(res.Users))+" users", "window "+window.String(), "mode "+string(orDefault(string(res.Mode), "sequential")),
 		"counting "+orDefault(string(res.Count), "users"))
-	b.WriteString(st.Faint.Render(wrapParts(sub, " · ", width)) + "\n\n")
+	b.WriteString(st.Faint.Render(wrapParts(sub, " · ", width)) + "\n")
+	for _, l := range settingLines(opts.Definition) {
+		b.WriteString(st.Faint.Render(wrapParts(strings.Fields(l), " ", width)) + "\n")
+	}
+	b.WriteString("\n")
 
 	if len(res.Steps) == 0 || res.Steps[0].Users == 0 {
 		b.WriteString("Nobody entered this funnel: no user matched step 1")
@@ -192,7 +199,7 @@ func testAt(seg funnel.Segment, step int) (funnel.Test, bool) {
 
 // RenderMarkdown writes the result as Markdown tables, for pasting into
 // issues and docs.
-func RenderMarkdown(w io.Writer, res *funnel.Result) error {
+func RenderMarkdown(w io.Writer, res *funnel.Result, opts ReportOptions) error {
 	if res == nil {
 		return errors.New("render markdown: no result")
 	}
@@ -206,8 +213,19 @@ func RenderMarkdown(w io.Writer, res *funnel.Result) error {
 		window = funnel.DefaultWindow
 	}
 	fmt.Fprintf(&b, "## %s\n\n", mdEscape(title))
-	fmt.Fprintf(&b, "%s users · window %s · mode %s · counting %s\n\n", fmtInt(int64(res.Users)), window,
-		orDefault(string(res.Mode), "sequential"), orDefault(string(res.Count), "users"))
+	sub := []string{}
+	if opts.Dataset != "" {
+		sub = append(sub, "dataset "+mdEscape(opts.Dataset))
+	}
+	sub = append(sub, fmt.Sprintf("%s users · window %s · mode %s · counting %s", fmtInt(int64(res.Users)), window,
+		orDefault(string(res.Mode), "sequential"), orDefault(string(res.Count), "users")))
+	b.WriteString(strings.Join(sub, " · ") + "\n\n")
+	if set := settingLines(opts.Definition); len(set) > 0 {
+		for _, l := range set {
+			b.WriteString("- " + mdEscape(l) + "\n")
+		}
+		b.WriteString("\n")
+	}
 	b.WriteString("| # | Step | Users | % of step 1 | % of previous | Drop-off | Drop-off % | 95% CI | Median time | p90 time |\n")
 	b.WriteString("|--:|------|------:|------------:|--------------:|---------:|-----------:|-------:|------------:|---------:|\n")
 	worst := worstStep(res.Steps)

@@ -13,7 +13,7 @@ func (m *Model) syncPanes() {
 	if n := len(m.def.Steps); m.step >= n {
 		m.step = maxInt(0, n-1)
 	}
-	m.hdr.info, m.hdr.def, m.hdr.segFilter, m.hdr.took = m.info, m.def, m.segFilter, m.took
+	m.hdr.info, m.hdr.def, m.hdr.took = m.info, m.def, m.took
 	m.hdr.busy = ""
 	switch {
 	case m.computing:
@@ -24,7 +24,7 @@ func (m *Model) syncPanes() {
 
 	m.seg.all = nil
 	if m.res != nil {
-		if m.segFilter == nil {
+		if m.def.Segment == nil {
 			m.seg.all = m.res.Steps // "all users" is a lie once filtered
 		}
 		m.seg.setBreakdown(m.res.Breakdown)
@@ -33,8 +33,8 @@ func (m *Model) syncPanes() {
 	}
 	m.seg.step = m.step
 	m.seg.filtered = ""
-	if f := m.segFilter; f != nil && m.seg.bd != nil && f.Key == m.seg.bd.Property && f.Op == "=" && len(f.Values) == 1 {
-		m.seg.filtered = f.Values[0]
+	if s := m.def.Segment; s != nil && m.seg.bd != nil && s.Key == m.seg.bd.Property {
+		m.seg.filtered = s.Value
 	}
 	m.seg.active = m.focus == paneSegments
 	m.seg.note = ""
@@ -49,13 +49,13 @@ func (m *Model) syncPanes() {
 	case m.res != nil:
 		f.steps = m.res.Steps
 		f.label = "all users"
-		if m.segFilter != nil {
-			f.label = "segment " + fmtFilter(*m.segFilter)
+		if s := m.def.Segment; s != nil {
+			f.label = "segment " + s.String()
 		}
 		if g := m.seg.markedSeries(); len(g) >= 2 {
 			f.grouped = g
 			f.label = fmt.Sprintf("%d marked segments of %s", len(g), m.seg.bd.Property)
-		} else if seg, ok := m.seg.current(); ok && m.focus == paneSegments && len(seg.Steps) == len(m.res.Steps) {
+		} else if seg, ok := m.seg.current(); ok && m.focus == paneSegments && len(seg.Steps) == len(m.res.Steps) && seg.Value != m.seg.filtered {
 			f.steps = seg.Steps
 			f.label = "preview " + m.seg.bd.Property + "=" + seg.Value + " · enter filters"
 		}
