@@ -25,7 +25,7 @@ func (m *Model) onKey(k tea.KeyMsg) tea.Cmd {
 		}
 		return tea.Batch(cmds...)
 	}
-	if !key.Matches(k, m.keys.Quit) || m.prompt != nil || m.picker != nil {
+	if k.String() != "q" || m.prompt != nil || m.picker != nil {
 		if len(m.pending) > 0 || m.mustWait(k) {
 			m.hold(k)
 			return nil
@@ -61,116 +61,26 @@ func (m *Model) onKey(k tea.KeyMsg) tea.Cmd {
 		}
 		return cmd
 	}
-	km := m.keys
-	if m.showHelp {
-		switch {
-		case key.Matches(k, km.Quit):
-			return tea.Quit
-		case key.Matches(k, km.Help), key.Matches(k, km.Back):
-			m.showHelp = false
-		}
-		return nil
-	}
-	if m.cmp != nil {
-		switch {
-		case key.Matches(k, km.Quit):
-			return tea.Quit
-		case key.Matches(k, km.Back), key.Matches(k, km.Compare):
-			m.cmp = nil
-		case key.Matches(k, km.Help):
-			m.showHelp = true
-		default:
-			*m.cmp, _ = m.cmp.Update(k)
-		}
-		return nil
-	}
+	return m.dispatch(k)
+}
 
-	switch {
-	case key.Matches(k, km.Quit):
-		return tea.Quit
-	case key.Matches(k, km.Help):
-		m.showHelp = true
-	case key.Matches(k, km.NextPane):
-		m.focus = (m.focus + 1) % numPanes
-	case key.Matches(k, km.PrevPane):
-		m.focus = (m.focus + numPanes - 1) % numPanes
-	case key.Matches(k, km.Reload):
+// openStepFilter edits the focused step's filters.
+func (m *Model) openStepFilter(tea.KeyMsg) tea.Cmd {
+	m.openPrompt(promptFilter, fmt.Sprintf("Filter for step %d %s", m.step+1, m.def.Steps[m.step].StepName()),
+		"e.g. device=mobile, country!=US, plan in (pro,team); join with \" and \"; empty clears",
+		fmtFilters(m.def.Steps[m.step].Where))
+	return nil
+}
+
+// clearSegment removes the segment filter, else the marks.
+func (m *Model) clearSegment(tea.KeyMsg) tea.Cmd {
+	m.seg.marked = map[string]bool{}
+	if m.def.Segment != nil {
+		m.setStatus("segment " + m.def.Segment.String() + " removed: all users")
+		m.def.Segment = nil
 		return m.recompute()
-	case key.Matches(k, km.Dataset):
-		return datasetsCmd(m.ctx, m.be)
-	case key.Matches(k, km.Preset):
-		m.openPresetPicker()
-	case key.Matches(k, km.Open):
-		return savedListCmd(m.ctx, m.be, m.dataset)
-	case key.Matches(k, km.Save):
-		m.openPrompt(promptSave, "Save funnel as", "a name; saving under an existing name replaces it", m.def.Name)
-	case key.Matches(k, km.Compare):
-		return m.openCompare()
-	case key.Matches(k, km.AddStep):
-		m.openEventPicker(pickEvent, "Add a step after step "+itoa(m.step+1))
-	case key.Matches(k, km.AddAlt):
-		if len(m.def.Steps) == 0 {
-			m.setStatus("add a step first (a)")
-			return nil
-		}
-		m.openEventPicker(pickAlt, fmt.Sprintf("Alternative event for step %d (matches either)", m.step+1))
-	case key.Matches(k, km.DeleteStep):
-		if len(m.def.Steps) == 0 {
-			return nil
-		}
-		m.step = deleteStep(&m.def, m.step)
-		return m.recompute()
-	case key.Matches(k, km.MoveUp):
-		return m.move(-1)
-	case key.Matches(k, km.MoveDown):
-		return m.move(+1)
-	case key.Matches(k, km.StepFilter):
-		if m.step >= len(m.def.Steps) {
-			m.setStatus("add a step first (a)")
-			return nil
-		}
-		m.openPrompt(promptFilter, fmt.Sprintf("Filter for step %d %s", m.step+1, m.def.Steps[m.step].StepName()),
-			"e.g. device=mobile, country!=US, plan in (pro,team); join with \" and \"; empty clears",
-			fmtFilters(m.def.Steps[m.step].Where))
-	case key.Matches(k, km.Rename):
-		m.openPrompt(promptRename, "Rename funnel", "the funnel's name, shown in the header and used to save", m.def.Name)
-	case key.Matches(k, km.Window):
-		m.openPrompt(promptWindow, "Conversion window", "from step 1 to every later step: 30m, 24h, 7d, 2w", windowOf(m.def).String())
-	case key.Matches(k, km.CycleWindow):
-		m.def.Window = nextWindow(windowOf(m.def))
-		return m.recompute()
-	case key.Matches(k, km.Mode):
-		m.def.Mode = nextMode(m.def.Mode)
-		return m.recompute()
-	case key.Matches(k, km.Counting):
-		m.def.Count = nextCount(m.def.Count)
-		return m.recompute()
-	case key.Matches(k, km.Attribution):
-		m.def.Attribution = nextAttribution(m.def.Attribution, len(m.def.Steps))
-		if m.def.By == "" {
-			m.setStatus("attribution " + m.def.Attribution + " applies once a breakdown is set (b)")
-			return nil
-		}
-		return m.recompute()
-	case key.Matches(k, km.CycleBy):
-		return m.cycleBy()
-	case key.Matches(k, km.PickBy):
-		m.openPropertyPicker()
-	case key.Matches(k, km.ClearSegment):
-		if m.def.Segment == nil && len(m.seg.marked) == 0 {
-			m.setStatus("no segment filter or marks to clear")
-			return nil
-		}
-		m.seg.marked = map[string]bool{}
-		if m.def.Segment != nil {
-			m.setStatus("segment " + m.def.Segment.String() + " removed: all users")
-			m.def.Segment = nil
-			return m.recompute()
-		}
-		m.setStatus("marks cleared")
-	default:
-		return m.paneKey(k)
 	}
+	m.setStatus("marks cleared")
 	return nil
 }
 
@@ -233,45 +143,6 @@ func (m *Model) replay() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// paneKey gives movement to the focused pane.
-func (m *Model) paneKey(k tea.KeyMsg) tea.Cmd {
-	km := m.keys
-	if m.focus == paneSegments {
-		if _, ok := m.seg.current(); !ok && (key.Matches(k, km.Select) || key.Matches(k, km.Mark)) {
-			if m.def.By == "" {
-				m.setStatus("no segments: b breaks the funnel down by a property, B picks one")
-			} else {
-				m.setStatus("no segments of " + m.def.By + " to " + map[bool]string{true: "filter to", false: "mark"}[key.Matches(k, km.Select)])
-			}
-			return nil
-		}
-		if key.Matches(k, km.Select) {
-			return m.filterToSegment()
-		}
-		if key.Matches(k, km.Back) {
-			m.seg.marked = map[string]bool{}
-			return nil
-		}
-		var cmd tea.Cmd
-		m.seg, cmd = m.seg.Update(k)
-		return cmd
-	}
-	n := len(m.def.Steps)
-	switch {
-	case key.Matches(k, km.Up):
-		m.step = maxInt(0, m.step-1)
-	case key.Matches(k, km.Down):
-		m.step = minInt(maxInt(0, n-1), m.step+1)
-	case key.Matches(k, km.Top):
-		m.step = 0
-	case key.Matches(k, km.Bottom):
-		m.step = maxInt(0, n-1)
-	case key.Matches(k, km.Select) && m.focus == paneEditor:
-		return m.onKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("f")})
-	}
-	return nil
-}
-
 func (m *Model) move(delta int) tea.Cmd {
 	j := moveStep(&m.def, m.step, delta)
 	if j == m.step {
@@ -281,15 +152,11 @@ func (m *Model) move(delta int) tea.Cmd {
 	return m.recompute()
 }
 
-// filterToSegment narrows the whole funnel to the segment under the cursor.
-func (m *Model) filterToSegment() tea.Cmd {
-	seg, ok := m.seg.current()
-	if !ok || m.seg.bd == nil {
-		return nil
-	}
+// filterToSegment narrows the whole funnel to the segment the pane chose.
+func (m *Model) filterToSegment(msg segmentChosenMsg) tea.Cmd {
 	// The segment keeps exactly the users its row counts (by the
 	// breakdown's attribution), so the funnel after enter is the preview.
-	sf := funnel.SegmentFilter{Key: m.seg.bd.Property, Value: seg.Value}
+	sf := funnel.SegmentFilter{Key: msg.key, Value: msg.value}
 	m.def.Segment = &sf
 	m.seg.marked = map[string]bool{}
 	m.setStatus("funnel filtered to segment " + sf.String() + " (attribution " + m.seg.bd.Attribution + ") · x clears it")
@@ -330,13 +197,13 @@ func (m *Model) cycleBy() tea.Cmd {
 }
 
 func (m *Model) openPicker(kind pickerKind, title string, items []item) {
-	p := newPicker(common{st: m.st, keys: m.keys}, kind, title, items)
+	p := newPicker(m.common(), kind, title, items)
 	m.picker = &p
 	m.layout()
 }
 
 func (m *Model) openPrompt(kind promptKind, title, hint, value string) {
-	p := newPrompt(common{st: m.st, keys: m.keys}, kind, title, hint, value)
+	p := newPrompt(m.common(), kind, title, hint, value)
 	m.prompt = &p
 	m.layout()
 }
@@ -382,7 +249,7 @@ func (m *Model) openPropertyPicker() {
 }
 
 func (m *Model) openCompare() tea.Cmd {
-	c := compareView{common: common{st: m.st, keys: m.keys}}
+	c := compareView{common: m.common()}
 	m.cmp = &c
 	m.layout()
 	if m.compared != nil {

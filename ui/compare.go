@@ -21,10 +21,7 @@ type compareView struct {
 
 func (c *compareView) SetSize(w, h int) { c.w, c.h = w, h }
 
-func (c compareView) ShortHelp() []key.Binding {
-	k := c.keys
-	return []key.Binding{k.Up, k.Down, k.Back, k.Help, k.Quit}
-}
+func (c compareView) ShortHelp() []key.Binding { return c.keysOf(inCompare) }
 
 func (c compareView) Update(msg tea.Msg) (compareView, tea.Cmd) {
 	if km, ok := msg.(tea.KeyMsg); ok {

@@ -23,12 +23,9 @@ type editorPane struct {
 
 func (e *editorPane) SetSize(w, h int) { e.w, e.h = w, h }
 
-func (e editorPane) ShortHelp() []key.Binding {
-	k := e.keys
-	return []key.Binding{k.AddStep, k.DeleteStep, k.MoveUp, k.MoveDown, k.AddAlt, k.StepFilter, k.Rename, k.CycleWindow, k.Mode, k.Counting, k.NextPane}
-}
+func (e *editorPane) ShortHelp() []key.Binding { return e.keysOf(inEditor) }
 
-func (e editorPane) View() string {
+func (e *editorPane) View() string {
 	st := e.st
 	var b strings.Builder
 	title := st.PaneTitle

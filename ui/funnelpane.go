@@ -34,11 +34,7 @@ type funnelPane struct {
 
 func (f *funnelPane) SetSize(w, h int) { f.w, f.h = w, h }
 
-func (f funnelPane) ShortHelp() []key.Binding {
-	k := f.keys
-	// Most useful first: the footer drops from the end to fit.
-	return []key.Binding{k.NextPane, k.CycleBy, k.AddStep, k.Save, k.Dataset, k.Compare, k.Preset, k.DeleteStep, k.CycleWindow, k.Up, k.Down}
-}
+func (f *funnelPane) ShortHelp() []key.Binding { return f.keysOf(inFunnel) }
 
 // Height is the number of lines the pane wants at its width, so the root
 // can give the rest to the segments.
@@ -95,7 +91,7 @@ func (f funnelPane) stepTable() string {
 	return strings.Join(lines, "\n")
 }
 
-func (f funnelPane) View() string {
+func (f *funnelPane) View() string {
 	st := f.st
 	title := st.PaneTitle
 	if f.active {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
 
 	"microfunnel/funnel"
@@ -26,7 +27,10 @@ func (h *header) SetSize(w, _ int) { h.w = w }
 
 func (h header) Height() int { return 2 }
 
-func (h header) View() string {
+// ShortHelp is empty: the header has no keys of its own.
+func (h *header) ShortHelp() []key.Binding { return nil }
+
+func (h *header) View() string {
 	st := h.st
 	sep := st.Faint.Render(" · ")
 	l1 := []string{st.Title.Render("microfunnel")}

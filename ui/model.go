@@ -43,6 +43,7 @@ type Model struct {
 	compute ComputeFunc
 	st      *Styles
 	keys    *KeyMap
+	table   []binding
 	help    help.Model
 	spin    spinner.Model
 	w, h    int
@@ -104,7 +105,8 @@ func New(ctx context.Context, opts Options) *Model {
 		m.help.Styles = help.Styles{}
 	}
 	m.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(st.Info))
-	c := common{st: m.st, keys: m.keys}
+	m.table = bindingTable(m.keys)
+	c := m.common()
 	m.hdr = header{common: c}
 	m.fun = funnelPane{common: c}
 	m.seg = segmentsPane{common: c, marked: map[string]bool{}}
@@ -134,6 +136,12 @@ func Run(ctx context.Context, opts Options) error {
 		return nil
 	}
 	return err
+}
+
+// common is what each pane is handed: styles, keys, and its footer from
+// the binding table.
+func (m *Model) common() common {
+	return common{st: m.st, keys: m.keys, footer: m.footerKeys}
 }
 
 // Init lists the datasets; everything else follows from the messages.
@@ -208,6 +216,8 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case settingMsg:
 		m.setErr(msg.err)
 		return m, nil
+	case segmentChosenMsg:
+		return m, m.filterToSegment(msg)
 	case tea.KeyMsg:
 		return m, m.onKey(msg)
 	}

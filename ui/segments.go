@@ -33,10 +33,11 @@ type segmentsPane struct {
 
 func (s *segmentsPane) SetSize(w, h int) { s.w, s.h = w, h }
 
-func (s segmentsPane) ShortHelp() []key.Binding {
-	k := s.keys
-	return []key.Binding{k.Select, k.Mark, k.ClearSegment, k.CycleBy, k.PickBy, k.NextPane, k.Up, k.Down, k.Attribution}
-}
+func (s *segmentsPane) ShortHelp() []key.Binding { return s.keysOf(inSegments) }
+
+// segmentChosenMsg tells the root the user chose a segment to filter the
+// funnel to.
+type segmentChosenMsg struct{ key, value string }
 
 // setBreakdown keeps the cursor and marks when the same property comes back
 // recomputed, and resets them for a new one.
@@ -97,6 +98,13 @@ func (s segmentsPane) Update(msg tea.Msg) (segmentsPane, tea.Cmd) {
 		s.cursor = 0
 	case key.Matches(km, s.keys.Bottom):
 		s.cursor = maxInt(0, n-1)
+	case key.Matches(km, s.keys.Select):
+		if seg, ok := s.current(); ok && s.bd != nil {
+			k, v := s.bd.Property, seg.Value
+			return s, func() tea.Msg { return segmentChosenMsg{key: k, value: v} }
+		}
+	case key.Matches(km, s.keys.Back):
+		s.marked = map[string]bool{}
 	case key.Matches(km, s.keys.Mark):
 		if seg, ok := s.current(); ok {
 			if s.marked == nil {

@@ -122,7 +122,7 @@ func (m *Model) View() string {
 	var body string
 	switch {
 	case m.showHelp:
-		body = m.st.PaneActive.Render("Keys") + m.st.Faint.Render(" · ? or esc closes") + "\n\n" + fullHelp(m.st, m.keys.FullHelp(), m.w)
+		body = m.st.PaneActive.Render("Keys") + m.st.Faint.Render(" · ? or esc closes") + "\n\n" + fullHelp(m.st, m.helpColumns(), m.w)
 	case m.prompt != nil:
 		body = m.prompt.View()
 	case m.picker != nil:
@@ -158,33 +158,53 @@ func (m *Model) footer() string {
 	}
 	var keys []key.Binding
 	switch {
-	case m.showHelp:
-		keys = []key.Binding{m.keys.Help, m.keys.Quit}
 	case m.prompt != nil:
 		keys = m.prompt.ShortHelp()
 	case m.picker != nil:
 		keys = m.picker.ShortHelp()
-	case m.cmp != nil:
-		keys = m.cmp.ShortHelp()
-	case m.focus == paneSegments:
-		keys = m.seg.ShortHelp()
-	case m.focus == paneEditor:
-		keys = m.ed.ShortHelp()
 	default:
-		keys = m.fun.ShortHelp()
+		keys = m.focused().ShortHelp()
 	}
 	return truncate(status, m.w) + "\n" + m.fitHelp(keys, m.prompt == nil && m.picker == nil)
 }
+
+// focused is the component the keys go to.
+func (m *Model) focused() interface{ ShortHelp() []key.Binding } {
+	switch {
+	case m.showHelp:
+		return helpKeys{m}
+	case m.cmp != nil:
+		return m.cmp
+	case m.focus == paneSegments:
+		return &m.seg
+	case m.focus == paneEditor:
+		return &m.ed
+	}
+	return &m.fun
+}
+
+// helpKeys is the footer of the `?` screen.
+type helpKeys struct{ m *Model }
+
+func (h helpKeys) ShortHelp() []key.Binding { return h.m.footerKeys(inHelp) }
+
+var (
+	helpKey = kb([]string{"?"}, "?", "help")
+	quitKey = kb([]string{"q"}, "q", "quit")
+)
 
 // fitHelp draws the footer keys, dropping the least useful (the last) until
 // they fit, so `? help` and `q quit` are always on screen outside a field.
 func (m *Model) fitHelp(keys []key.Binding, always bool) string {
 	var tail []key.Binding
 	if always {
-		tail = []key.Binding{m.keys.Help, m.keys.Quit}
+		tail = []key.Binding{helpKey, quitKey}
+		if m.showHelp {
+			tail = tail[1:]
+		}
 		var rest []key.Binding
 		for _, k := range keys {
-			if k.Help() != m.keys.Help.Help() && k.Help() != m.keys.Quit.Help() {
+			if k.Help() != helpKey.Help() && k.Help() != quitKey.Help() {
 				rest = append(rest, k)
 			}
 		}
