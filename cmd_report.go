@@ -185,6 +185,9 @@ func computeReport(cmd *cobra.Command, st *store.Store, dataset string, def funn
 		}
 		return nil, fmt.Errorf("dataset %s: %w", dataset, err)
 	}
+	if err := funnel.CheckValues(&def, ev); err != nil {
+		return nil, fmt.Errorf("dataset %s: %w", dataset, err)
+	}
 	res, err := funnel.Compute(&def, ev)
 	if err != nil {
 		return nil, fmt.Errorf("dataset %s: %w", dataset, err)

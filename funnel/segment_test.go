@@ -126,3 +126,35 @@ func TestDecodeStrictAndClone(t *testing.T) {
 		t.Fatalf("clone shares memory with the original: %+v", d)
 	}
 }
+
+func TestCheckValues(t *testing.T) {
+	ev := buildEvents([]tev{
+		{user: 0, t: 1, name: "a", props: map[string]string{"country": "US"}},
+		{user: 0, t: 2, name: "b", props: map[string]string{"country": "DE"}},
+	})
+	cases := []struct {
+		name string
+		def  Definition
+		want string
+	}{
+		{"known", Definition{Where: []Filter{{Key: "country", Op: OpEq, Values: []string{"US"}}}}, ""},
+		{"global", Definition{Where: []Filter{{Key: "country", Op: OpEq, Values: []string{"USA"}}}}, `unknown value of country "USA" (did you mean "US"?)`},
+		{"step", Definition{Steps: []Step{{Events: []string{"a"}, Where: []Filter{{Key: "country", Op: OpIn, Values: []string{"US", "DEU"}}}}}}, `"DEU" (did you mean "DE"?)`},
+		{"exclusion", Definition{Exclusions: []Exclusion{{Where: []Filter{{Key: "country", Op: OpNe, Values: []string{"FR"}}}}}}, `unknown value of country "FR"`},
+		{"unknown key is not its job", Definition{Where: []Filter{{Key: "cuntry", Op: OpEq, Values: []string{"x"}}}}, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			err := CheckValues(&c.def, ev)
+			if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)) {
+				t.Fatalf("err = %v, want %q", err, c.want)
+			}
+		})
+	}
+	if _, err := ParseFilter("device==mobile"); err == nil || !strings.Contains(err.Error(), "one = between key and value (device=mobile)") {
+		t.Fatalf("device==mobile: %v", err)
+	}
+	if f, err := ParseFilter(`device="=x"`); err != nil || f.Values[0] != "=x" {
+		t.Fatalf("a quoted value may start with =: %v %v", f, err)
+	}
+}

@@ -286,14 +286,66 @@ func checkSegmentValue(s *SegmentFilter, ev *Events) error {
 	if s == nil || s.Value == OtherSegment || s.Value == NoneSegment {
 		return nil
 	}
-	p, ok := ev.Props[s.Key]
-	if !ok {
-		return nil // reported as an unknown property
+	vals, ok := propValues(ev, s.Key)
+	if !ok || contains(vals, s.Value) {
+		return nil // an unknown key is reported as an unknown property
 	}
-	for _, v := range p.Values {
-		if v == s.Value {
-			return nil
+	return newUnknown("value of "+s.Key, []string{s.Value}, vals)
+}
+
+// CheckValues reports filter values (on steps, on every step, in
+// exclusions) that no event of ev has, with the closest existing values, as
+// *UnknownNameError values of kind "value of KEY". A filter on a value that
+// never occurs matches nothing, which reads as "nobody entered" rather than
+// as the typo it usually is. Unknown keys are CheckNames' to report.
+func CheckValues(d *Definition, ev *Events) error {
+	var errs []error
+	seen := map[string]bool{}
+	check := func(fs []Filter) {
+		for _, f := range fs {
+			vals, ok := propValues(ev, f.Key)
+			if !ok {
+				continue
+			}
+			var unknown []string
+			for _, v := range f.Values {
+				if !seen[f.Key+"\x00"+v] && !contains(vals, v) {
+					seen[f.Key+"\x00"+v] = true
+					unknown = append(unknown, v)
+				}
+			}
+			if len(unknown) > 0 {
+				errs = append(errs, newUnknown("value of "+f.Key, unknown, vals))
+			}
 		}
 	}
-	return newUnknown("value of "+s.Key, []string{s.Value}, p.Values[1:])
+	check(d.Where)
+	for _, s := range d.Steps {
+		check(s.Where)
+	}
+	for _, x := range d.Exclusions {
+		check(x.Where)
+	}
+	return errors.Join(errs...)
+}
+
+// propValues is the values key takes in ev (without the empty "no value").
+func propValues(ev *Events, key string) ([]string, bool) {
+	p, ok := ev.Props[key]
+	if !ok || p == nil {
+		return nil, false
+	}
+	if len(p.Values) > 0 && p.Values[0] == "" {
+		return p.Values[1:], true
+	}
+	return p.Values, true
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
 }

@@ -18,6 +18,10 @@ func (m *Model) onKey(k tea.KeyMsg) tea.Cmd {
 	}
 	// Keys typed faster than a frame arrive as one message ("jjk"); outside
 	// a text field each is a command of its own.
+	// Any key starts a new action: the last one's note goes.
+	if m.prompt == nil && m.picker == nil && m.confirm == nil && len(m.pending) == 0 {
+		m.setStatus("")
+	}
 	if k.Type == tea.KeyRunes && len(k.Runes) > 1 && !k.Paste && m.prompt == nil && m.picker == nil {
 		var cmds []tea.Cmd
 		for _, r := range k.Runes {
@@ -30,6 +34,9 @@ func (m *Model) onKey(k tea.KeyMsg) tea.Cmd {
 			m.hold(k)
 			return nil
 		}
+	}
+	if m.confirm != nil {
+		return m.onConfirmKey(k)
 	}
 	if m.prompt != nil {
 		p, res, cmd := m.prompt.Update(k)
@@ -66,19 +73,16 @@ func (m *Model) onKey(k tea.KeyMsg) tea.Cmd {
 
 // openStepFilter edits the focused step's filters.
 func (m *Model) openStepFilter(tea.KeyMsg) tea.Cmd {
-	m.openPrompt(promptFilter, fmt.Sprintf("Filter for step %d %s", m.step+1, m.def.Steps[m.step].StepName()),
-		"e.g. device=mobile, country!=US, plan in (pro,team); join with \" and \"; empty clears",
-		fmtFilters(m.def.Steps[m.step].Where))
+	m.openFilterKeys(m.step)
 	return nil
 }
 
 // clearSegment removes the segment filter, else the marks.
 func (m *Model) clearSegment(tea.KeyMsg) tea.Cmd {
 	m.seg.marked = map[string]bool{}
-	if m.def.Segment != nil {
-		m.setStatus("segment " + m.def.Segment.String() + " removed: all users")
-		m.def.Segment = nil
-		return m.recompute()
+	if s := m.def.Segment; s != nil {
+		m.setStatus("segment " + s.String() + " removed: all users · u undoes")
+		return m.change("clear segment "+s.String(), func(d *funnel.Definition) error { d.Segment = nil; return nil })
 	}
 	m.setStatus("marks cleared")
 	return nil
@@ -88,7 +92,7 @@ func (m *Model) clearSegment(tea.KeyMsg) tea.Cmd {
 // but typing while a dataset loads, and moving through segments while the
 // breakdown asked for is computing (the list on screen is the old one).
 func (m *Model) mustWait(k tea.KeyMsg) bool {
-	if m.prompt != nil || m.picker != nil {
+	if m.prompt != nil || m.picker != nil || m.confirm != nil {
 		return false
 	}
 	if m.loading {
@@ -144,12 +148,14 @@ func (m *Model) replay() tea.Cmd {
 }
 
 func (m *Model) move(delta int) tea.Cmd {
-	j := moveStep(&m.def, m.step, delta)
-	if j == m.step {
+	if j := m.step + delta; j < 0 || j >= len(m.def.Steps) {
+		m.setStatus(fmt.Sprintf("step %d is already the %s", m.step+1, map[bool]string{true: "first", false: "last"}[delta < 0]))
 		return nil
 	}
-	m.step = j
-	return m.recompute()
+	return m.change("move step "+itoa(m.step+1), func(d *funnel.Definition) error {
+		m.step = moveStep(d, m.step, delta)
+		return nil
+	})
 }
 
 // filterToSegment narrows the whole funnel to the segment the pane chose.
@@ -157,10 +163,12 @@ func (m *Model) filterToSegment(msg segmentChosenMsg) tea.Cmd {
 	// The segment keeps exactly the users its row counts (by the
 	// breakdown's attribution), so the funnel after enter is the preview.
 	sf := funnel.SegmentFilter{Key: msg.key, Value: msg.value}
-	m.def.Segment = &sf
-	m.seg.marked = map[string]bool{}
-	m.setStatus("funnel filtered to segment " + sf.String() + " (attribution " + m.seg.bd.Attribution + ") · x clears it")
-	return m.recompute()
+	cmd := m.change("segment "+sf.String(), func(d *funnel.Definition) error { d.Segment = &sf; return nil })
+	if cmd != nil {
+		m.seg.marked = map[string]bool{}
+		m.setStatus("funnel filtered to segment " + sf.String() + " (attribution " + attrOf(m.def) + ") · x clears it")
+	}
+	return cmd
 }
 
 // segmentPins says why the breakdown cannot change while the funnel is
@@ -192,8 +200,7 @@ func (m *Model) cycleBy() tea.Cmd {
 			}
 		}
 	}
-	m.def.By = next
-	return m.recompute()
+	return m.change("breakdown "+orDefault(next, "none"), func(d *funnel.Definition) error { d.By = next; return nil })
 }
 
 func (m *Model) openPicker(kind pickerKind, title string, items []item) {
@@ -268,83 +275,110 @@ func (m *Model) openCompare() tea.Cmd {
 func (m *Model) applyPick(kind pickerKind, it item) tea.Cmd {
 	switch kind {
 	case pickEvent:
-		at := m.step
-		if len(m.def.Steps) == 0 {
-			at = -1
-		}
-		i, err := insertStep(&m.def, at, it.value)
-		if err != nil {
-			m.setErr(err)
-			return nil
-		}
-		m.step = i
-		return m.recompute()
+		return m.change("add step "+it.value, func(d *funnel.Definition) error {
+			at := m.step
+			if len(d.Steps) == 0 {
+				at = -1
+			}
+			i, err := insertStep(d, at, it.value)
+			m.step = i
+			return err
+		})
 	case pickAlt:
-		if err := addAlternative(&m.def, m.step, it.value); err != nil {
-			m.setErr(err)
-			return nil
-		}
-		return m.recompute()
+		return m.change("add "+it.value+" to step "+itoa(m.step+1), func(d *funnel.Definition) error {
+			return addAlternative(d, m.step, it.value)
+		})
 	case pickDataset:
 		if it.value == m.dataset {
 			return nil
 		}
-		return m.openDataset(it.value)
+		return m.guard("the last funnel of dataset "+it.value, func() tea.Cmd { return m.openDataset(it.value) })
 	case pickPreset:
-		for _, p := range m.opts.Presets {
-			if p.Name == it.value {
-				m.def = p.Definition.Clone()
-				m.step = 0
-				m.setStatus("preset " + p.Name)
-				return m.recompute()
-			}
-		}
+		return m.pickPreset(it.value)
 	case pickSaved:
 		for _, f := range m.savedList {
 			if f.Name == it.value {
-				m.def = f.Definition.Clone()
-				if m.def.Name == "" {
-					m.def.Name = f.Name
-				}
-				m.step = 0
-				m.setStatus("opened saved funnel " + f.Name)
-				return m.recompute()
+				return m.guard("saved funnel "+f.Name, func() tea.Cmd {
+					m.def = f.Definition.Clone()
+					if m.def.Name == "" {
+						m.def.Name = f.Name
+					}
+					m.step = 0
+					m.setClean()
+					m.setStatus("opened saved funnel " + f.Name)
+					return m.recompute()
+				})
 			}
 		}
 	case pickProperty:
 		if m.def.By == it.value {
 			return nil
 		}
-		if why := m.segmentPins(); why != "" {
-			m.setStatus(why)
+		return m.change("breakdown "+orDefault(it.value, "none"), func(d *funnel.Definition) error {
+			d.By = it.value
 			return nil
-		}
-		m.def.By = it.value
-		return m.recompute()
+		})
+	case pickFilterKey:
+		return m.onFilterKey(it)
+	case pickFilterValue:
+		return m.onFilterValue(it)
+	case pickExclude:
+		return m.onExclude(it)
+	case pickRemoveAlt:
+		return m.onRemoveAlt(it)
 	}
 	return nil
 }
 
-// applyPrompt validates and applies the text; an error keeps the field open.
+// applyPrompt validates and applies the text; an error keeps the field
+// open with the funnel unchanged.
 func (m *Model) applyPrompt(kind promptKind, v string) error {
 	v = strings.TrimSpace(v)
 	switch kind {
-	case promptFilter:
-		return setStepFilter(&m.def, m.step, v)
-	case promptRename:
-		m.def.Name = v
-	case promptWindow:
-		d, err := funnel.ParseDuration(v)
+	case promptFilter, promptWhere:
+		fs, err := parseFilters(v)
 		if err != nil {
 			return err
 		}
-		m.def.Window = d
+		t := m.step
+		if kind == promptWhere {
+			t = -1
+		}
+		return m.tryChange("filters", func(d *funnel.Definition) error { return setFilters(d, t, fs) })
+	case promptRename:
+		return m.tryChange("rename funnel", func(d *funnel.Definition) error { d.Name = v; return nil })
+	case promptStepName:
+		return m.tryChange("rename step "+itoa(m.step+1), func(d *funnel.Definition) error {
+			if v == strings.Join(d.Steps[m.step].Events, "|") {
+				v = ""
+			}
+			d.Steps[m.step].Name = v
+			return nil
+		})
+	case promptWindow:
+		w, err := funnel.ParseDuration(v)
+		if err != nil {
+			return err
+		}
+		return m.tryChange("window "+w.String(), func(d *funnel.Definition) error { d.Window = w; return nil })
+	case promptMaxGap:
+		var g funnel.Duration
+		if v != "" && v != "0" {
+			var err error
+			if g, err = funnel.ParseDuration(v); err != nil {
+				return err
+			}
+		}
+		return m.tryChange("max gap", func(d *funnel.Definition) error { d.MaxGap = g; return nil })
+	case promptDates:
+		from, to, err := parseDates(v)
+		if err != nil {
+			return err
+		}
+		return m.tryChange("dates", func(d *funnel.Definition) error { d.From, d.To = from, to; return nil })
 	case promptSave:
 		if v == "" {
 			return fmt.Errorf("a saved funnel needs a name")
-		}
-		if len(m.def.Steps) < funnel.MinSteps {
-			return fmt.Errorf("a funnel needs at least %d steps to be saved", funnel.MinSteps)
 		}
 		m.def.Name = v
 	}
@@ -353,15 +387,67 @@ func (m *Model) applyPrompt(kind promptKind, v string) error {
 
 func (m *Model) afterPrompt(kind promptKind, v string) tea.Cmd {
 	switch kind {
-	case promptFilter, promptWindow:
-		return m.recompute()
-	case promptRename:
-		// The name changes no number; remember it without a recompute.
+	case promptRename, promptStepName:
+		// A name changes no number; remember it without a recompute.
 		return rememberCmd(m.ctx, m.be, m.dataset, m.def.Clone())
 	case promptSave:
 		// The name is part of the funnel now: reopening shows it.
+		m.setClean()
 		return tea.Batch(saveCmd(m.ctx, m.be, m.dataset, strings.TrimSpace(v), m.def.Clone()),
 			rememberCmd(m.ctx, m.be, m.dataset, m.def.Clone()))
 	}
+	return m.recompute()
+}
+
+// pickPreset opens a preset, on its own dataset when it has one and this
+// dataset lacks its events.
+func (m *Model) pickPreset(name string) tea.Cmd {
+	for _, p := range m.opts.Presets {
+		if p.Name != name {
+			continue
+		}
+		have := map[string]bool{}
+		for _, e := range m.events {
+			have[e.Name] = true
+		}
+		if !presetFits(p, have) {
+			if p.Dataset == "" || !m.hasDataset(p.Dataset) || p.Dataset == m.dataset {
+				var missing []string
+				for _, s := range p.Definition.Steps {
+					for _, e := range s.Events {
+						if !have[e] {
+							missing = append(missing, e)
+						}
+					}
+				}
+				why := ""
+				if p.Dataset != "" && p.Dataset != m.dataset {
+					why = fmt.Sprintf("; its dataset %s is not in this database (microfunnel sample makes it)", p.Dataset)
+				}
+				m.setErr(fmt.Errorf("preset %s needs events missing from dataset %s: %s%s", p.Name, m.dataset, strings.Join(missing, ", "), why))
+				return nil
+			}
+			return m.guard("preset "+p.Name+" on dataset "+p.Dataset, func() tea.Cmd {
+				m.wantPreset = p.Name
+				return m.openDataset(p.Dataset)
+			})
+		}
+		return m.guard("preset "+p.Name, func() tea.Cmd {
+			m.def = p.Definition.Clone()
+			m.step = 0
+			m.setClean()
+			m.setStatus("preset " + p.Name)
+			return m.recompute()
+		})
+	}
 	return nil
+}
+
+func (m *Model) hasDataset(name string) bool {
+	for _, d := range m.datasets {
+		if d.Name == name {
+			return true
+		}
+	}
+	return false
 }

@@ -18,6 +18,7 @@ type Backend interface {
 	Dataset(ctx context.Context, name string) (store.DatasetInfo, error)
 	EventCounts(ctx context.Context, dataset string) ([]store.EventCount, error)
 	Props(ctx context.Context, dataset string) ([]store.PropInfo, error)
+	PropValues(ctx context.Context, dataset, key string, limit int) ([]store.ValueCount, error)
 	Load(ctx context.Context, dataset string) (*funnel.Events, error)
 	SaveFunnel(ctx context.Context, dataset, name string, def funnel.Definition) error
 	Funnels(ctx context.Context, dataset string) ([]store.SavedFunnel, error)

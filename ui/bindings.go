@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -50,6 +51,8 @@ type binding struct {
 	scope scope
 	foot  footerRank
 	run   func(m *Model, k tea.KeyMsg) tea.Cmd
+	// hidden keeps an alias off the `?` screen (its main key is listed).
+	hidden bool
 	// disabled is why the key cannot act now ("" when it can); pressing it
 	// then shows the reason instead of doing nothing silently.
 	disabled func(m *Model) string
@@ -137,7 +140,7 @@ func bindingTable(km *KeyMap) []binding {
 			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { m.focus = (m.focus + numPanes - 1) % numPanes; return nil }},
 		{key: kb([]string{"?"}, "?", "help"), group: grpMove, scope: inPanes | inCompare,
 			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { m.showHelp = true; return nil }},
-		{key: kb([]string{"?", "esc"}, "?/esc", "close help"), group: grpMove, scope: inHelp,
+		{key: kb([]string{"?", "esc"}, "?/esc", "close help"), group: grpMove, scope: inHelp, hidden: true,
 			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { m.showHelp = false; return nil }},
 		{key: kb([]string{"esc", "C"}, "esc", "close compare"), group: grpMove, scope: inCompare,
 			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { m.cmp = nil; return nil }},
@@ -155,14 +158,39 @@ func bindingTable(km *KeyMap) []binding {
 				m.openEventPicker(pickAlt, fmt.Sprintf("Alternative event for step %d (matches either)", m.step+1))
 				return nil
 			}, disabled: needStep},
-		{key: kb([]string{"f"}, "f", "step filter"), group: grpSteps, scope: inPanes, foot: footerRank{editor: 6},
+		{key: kb([]string{"f"}, "f/enter", "step filter"), group: grpSteps, scope: inPanes, foot: footerRank{editor: 6},
 			run: (*Model).openStepFilter, disabled: needStep},
-		{key: kb([]string{"enter"}, "enter", "step filter"), group: grpSteps, scope: inEditor,
+		{key: kb([]string{"enter"}, "enter", "step filter"), group: grpSteps, scope: inEditor, hidden: true,
 			run: (*Model).openStepFilter, disabled: needStep},
 		{key: kb([]string{"d", "delete"}, "d", "delete step"), group: grpSteps, scope: inPanes, foot: footerRank{funnel: 8, editor: 2},
 			run: func(m *Model, _ tea.KeyMsg) tea.Cmd {
-				m.step = deleteStep(&m.def, m.step)
-				return m.recompute()
+				return m.change("delete step "+itoa(m.step+1), func(d *funnel.Definition) error {
+					m.step = deleteStep(d, m.step)
+					return nil
+				})
+			}, disabled: func(m *Model) string {
+				if len(m.def.Steps) == 1 {
+					return "the funnel's last step stays: a adds another, p picks a preset"
+				}
+				return needStep(m)
+			}},
+		{key: kb([]string{"e"}, "e", "remove OR event"), group: grpSteps, scope: inPanes,
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { m.openRemoveAlt(); return nil },
+			disabled: func(m *Model) string {
+				if why := needStep(m); why != "" {
+					return why
+				}
+				if len(m.def.Steps[m.step].Events) < 2 {
+					return fmt.Sprintf("step %d has one event: o adds an alternative, d deletes the step", m.step+1)
+				}
+				return ""
+			}},
+		{key: kb([]string{"n"}, "n", "rename step"), group: grpSteps, scope: inPanes, foot: footerRank{editor: 12},
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd {
+				s := m.def.Steps[m.step]
+				m.openPrompt(promptStepName, fmt.Sprintf("Name of step %d (%s)", m.step+1, strings.Join(s.Events, "|")),
+					"shown on the step and in reports; empty shows its events", s.StepName())
+				return nil
 			}, disabled: needStep},
 		{key: kb([]string{"K", "shift+up"}, "K", "move step up"), group: grpSteps, scope: inPanes, foot: footerRank{editor: 3},
 			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.move(-1) }, disabled: needStep},
@@ -177,8 +205,8 @@ func bindingTable(km *KeyMap) []binding {
 		// Funnel settings.
 		{key: kb([]string{"w"}, "w", "cycle window"), group: grpFunnel, scope: inPanes, foot: footerRank{funnel: 9, editor: 8},
 			run: func(m *Model, _ tea.KeyMsg) tea.Cmd {
-				m.def.Window = nextWindow(windowOf(m.def))
-				return m.recompute()
+				w := nextWindow(windowOf(m.def))
+				return m.change("window "+w.String(), func(d *funnel.Definition) error { d.Window = w; return nil })
 			}},
 		{key: kb([]string{"W"}, "W", "type window"), group: grpFunnel, scope: inPanes,
 			run: func(m *Model, _ tea.KeyMsg) tea.Cmd {
@@ -187,13 +215,52 @@ func bindingTable(km *KeyMap) []binding {
 			}},
 		{key: kb([]string{"m"}, "m", "order mode"), group: grpFunnel, scope: inPanes, foot: footerRank{editor: 9},
 			run: func(m *Model, _ tea.KeyMsg) tea.Cmd {
-				m.def.Mode = nextMode(m.def.Mode)
-				return m.recompute()
+				mode := nextMode(m.def.Mode)
+				if mode == funnel.Any && (m.def.MaxGap > 0 || len(m.def.Exclusions) > 0) {
+					mode = nextMode(mode) // any has no order for a max gap or exclusions
+				}
+				return m.change("mode "+string(mode), func(d *funnel.Definition) error { d.Mode = mode; return nil })
 			}},
 		{key: kb([]string{"c"}, "c", "counting"), group: grpFunnel, scope: inPanes, foot: footerRank{editor: 10},
 			run: func(m *Model, _ tea.KeyMsg) tea.Cmd {
-				m.def.Count = nextCount(m.def.Count)
-				return m.recompute()
+				c := nextCount(m.def.Count)
+				return m.change("counting "+string(c), func(d *funnel.Definition) error { d.Count = c; return nil })
+			}},
+		{key: kb([]string{"F"}, "F", "filter every step"), group: grpFunnel, scope: inPanes, foot: footerRank{editor: 13},
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { m.openFilterKeys(-1); return nil }, disabled: needDataset},
+		{key: kb([]string{"t"}, "t", "date range"), group: grpFunnel, scope: inPanes, foot: footerRank{editor: 14},
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd {
+				hint := "FROM..TO as YYYY-MM-DD, either side may be left out; empty clears"
+				if !m.info.First.IsZero() {
+					hint += " · data: " + m.info.First.UTC().Format("2006-01-02") + ".." + m.info.Last.UTC().Format("2006-01-02")
+				}
+				m.openPrompt(promptDates, "Date range (UTC, inclusive)", hint, fmtDates(m.def))
+				return nil
+			}},
+		{key: kb([]string{"M"}, "M", "max gap"), group: grpFunnel, scope: inPanes, foot: footerRank{editor: 15},
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd {
+				cur := ""
+				if m.def.MaxGap > 0 {
+					cur = m.def.MaxGap.String()
+				}
+				m.openPrompt(promptMaxGap, "Max gap between consecutive steps", "30m, 1h, 1d; empty removes the limit", cur)
+				return nil
+			}, disabled: func(m *Model) string {
+				if m.def.Mode == funnel.Any {
+					return "a max gap needs an order between steps: m switches mode"
+				}
+				return ""
+			}},
+		{key: kb([]string{"X"}, "X", "exclude event"), group: grpFunnel, scope: inPanes, foot: footerRank{editor: 16},
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { m.openExclusionPicker(); return nil },
+			disabled: func(m *Model) string {
+				switch {
+				case len(m.def.Steps) < funnel.MinSteps:
+					return "exclusions sit between two steps: add steps first (a)"
+				case m.def.Mode == funnel.Any:
+					return "exclusions need an order between steps: m switches mode"
+				}
+				return ""
 			}},
 		{key: kb([]string{"R"}, "R", "recompute"), group: grpFunnel, scope: inPanes,
 			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.recompute() }, disabled: needDataset},
@@ -205,12 +272,12 @@ func bindingTable(km *KeyMap) []binding {
 			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { m.openPropertyPicker(); return nil }, disabled: (*Model).segmentPins},
 		{key: kb([]string{"A"}, "A", "attribution"), group: grpSegments, scope: inPanes, foot: footerRank{segments: 9},
 			run: func(m *Model, _ tea.KeyMsg) tea.Cmd {
-				m.def.Attribution = nextAttribution(m.def.Attribution, len(m.def.Steps))
+				a := nextAttribution(m.def.Attribution, len(m.def.Steps))
+				cmd := m.change("attribution "+a, func(d *funnel.Definition) error { d.Attribution = a; return nil })
 				if m.def.By == "" && m.def.Segment == nil {
-					m.setStatus("attribution " + m.def.Attribution + " applies once a breakdown is set (b)")
-					return nil
+					m.setStatus("attribution " + a + " applies once a breakdown is set (b)")
 				}
-				return m.recompute()
+				return cmd
 			}},
 		{key: km.Select, group: grpSegments, scope: inSegments, foot: footerRank{segments: 1}, run: toPane, disabled: needSegment},
 		{key: km.Mark, group: grpSegments, scope: inSegments, foot: footerRank{segments: 2}, run: toPane, disabled: needSegment},
@@ -219,6 +286,22 @@ func bindingTable(km *KeyMap) []binding {
 			run: (*Model).clearSegment, disabled: func(m *Model) string {
 				if m.def.Segment == nil && len(m.seg.marked) == 0 {
 					return "no segment filter or marks to clear"
+				}
+				return ""
+			}},
+
+		// Undo.
+		{key: kb([]string{"u"}, "u", "undo"), group: grpHistory, scope: inPanes, foot: footerRank{editor: 17},
+			run: (*Model).undoEdit, disabled: func(m *Model) string {
+				if len(m.undo) == 0 {
+					return "nothing to undo"
+				}
+				return ""
+			}},
+		{key: kb([]string{"ctrl+r"}, "ctrl+r", "redo"), group: grpHistory, scope: inPanes,
+			run: (*Model).redoEdit, disabled: func(m *Model) string {
+				if len(m.redo) == 0 {
+					return "nothing to redo"
 				}
 				return ""
 			}},
@@ -310,7 +393,7 @@ func (m *Model) helpColumns() [][]helpEntry {
 	for _, b := range m.table {
 		h := b.key.Help()
 		id := b.group + h.Key + "\x00" + h.Desc
-		if seen[id] || b.scope&inPanes == 0 && b.scope != inHelp {
+		if seen[id] || b.hidden || b.scope&inPanes == 0 {
 			continue
 		}
 		seen[id] = true

@@ -64,7 +64,7 @@ func TestDisabledKeysSayWhy(t *testing.T) {
 		}
 	}
 	h.keys("?")
-	if v := m.View(); !strings.Contains(v, "(off: no segments") {
+	if v := m.View(); !strings.Contains(v, "filter to segment (off)") {
 		t.Errorf("the ? screen does not say why enter is off:\n%s", v)
 	}
 }

@@ -85,6 +85,35 @@ func (f *fakeBackend) Props(_ context.Context, name string) ([]store.PropInfo, e
 	return out, nil
 }
 
+func (f *fakeBackend) PropValues(_ context.Context, name, key string, limit int) ([]store.ValueCount, error) {
+	ev := f.data[name]
+	p := ev.Props[key]
+	if p == nil {
+		return nil, fmt.Errorf("property %q: %w", key, store.ErrNotFound)
+	}
+	out := make([]store.ValueCount, len(p.Values))
+	for u := 0; u < ev.NumUsers(); u++ {
+		seen := map[uint32]bool{}
+		for i := ev.UserStart[u]; i < ev.UserStart[u+1]; i++ {
+			v := p.OfSet[ev.Set[i]]
+			out[v].Events++
+			if !seen[v] {
+				seen[v] = true
+				out[v].Users++
+			}
+		}
+	}
+	for i, v := range p.Values {
+		out[i].Value = v
+	}
+	out = out[1:]
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Users > out[j].Users })
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
 func (f *fakeBackend) Load(_ context.Context, name string) (*funnel.Events, error) {
 	if f.loadErr != nil {
 		return nil, f.loadErr

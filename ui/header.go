@@ -16,16 +16,33 @@ import (
 // counted, so a screenshot of the dashboard explains its own numbers.
 type header struct {
 	common
-	dbPath string
-	info   store.DatasetInfo
-	def    funnel.Definition
-	busy   string // spinner frame and what is running
-	took   time.Duration
+	dbPath  string
+	info    store.DatasetInfo
+	def     funnel.Definition
+	changed bool   // the funnel differs from the one opened or saved
+	busy    string // spinner frame and what is running
+	took    time.Duration
 }
 
 func (h *header) SetSize(w, _ int) { h.w = w }
 
-func (h header) Height() int { return 2 }
+// Height is 2, and 3 when settings beyond window, mode and counting are
+// active (filters, dates, max gap, exclusions): they get a line of their own.
+func (h header) Height() int {
+	if len(h.extra()) > 0 {
+		return 3
+	}
+	return 2
+}
+
+// extra is the active settings of the third line: every one of
+// settingLines but the segment (on line 2) and step filters (on the steps).
+func (h header) extra() []string {
+	d := h.def
+	d.Segment = nil
+	d.Steps = nil
+	return settingLines(&d)
+}
 
 // ShortHelp is empty: the header has no keys of its own.
 func (h *header) ShortHelp() []key.Binding { return nil }
@@ -51,6 +68,9 @@ func (h *header) View() string {
 	}
 	// What would change the numbers most (a segment filter, a computation
 	// under way) comes first, so a narrow terminal cuts the least of it.
+	if h.changed {
+		name += " (changed)"
+	}
 	l2 := []string{st.Bold.Render(name)}
 	if s := h.def.Segment; s != nil {
 		l2 = append(l2, st.Sig.Render("segment "+s.String())+st.Faint.Render(" (x clears)"))
@@ -80,6 +100,9 @@ func (h *header) View() string {
 		// The file's name says which database; its directory can go.
 		l1[dbAt] = st.Faint.Render(filepath.Base(h.dbPath))
 		line1 = strings.Join(l1, sep)
+	}
+	if ex := h.extra(); len(ex) > 0 {
+		return clamp(line1+"\n"+line2+"\n"+st.Info.Render(strings.Join(ex, " · ")), h.w, 3)
 	}
 	return clamp(line1+"\n"+line2, h.w, 2)
 }

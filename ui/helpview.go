@@ -8,7 +8,7 @@ import (
 
 // fullHelp lays the binding table's groups out as titled columns, starting
 // a new row of columns when the next one would not fit, so no group is ever
-// cut off. A key that is off right now says why.
+// cut off. A key that is off right now is marked (pressing it says why).
 func fullHelp(st *Styles, groups [][]helpEntry, w int) string {
 	var blocks []string
 	for gi, g := range groups {
@@ -23,7 +23,7 @@ func fullHelp(st *Styles, groups [][]helpEntry, w int) string {
 		for _, e := range g {
 			line := st.Key.Render(padRight(e.key, keyW)) + " " + e.desc
 			if e.off != "" {
-				line += st.Faint.Render(" (off: " + truncate(e.off, 28) + ")")
+				line += st.Faint.Render(" (off)")
 			}
 			lines = append(lines, line)
 		}

@@ -57,11 +57,23 @@ type Model struct {
 	loading  bool
 	opened   bool // the first dataset has been opened (the Preset option is spent)
 
-	def       funnel.Definition
-	seq       int
-	computing bool
-	res       *funnel.Result
-	took      time.Duration
+	def     funnel.Definition
+	clean   funnel.Definition // as last opened or saved: changed() compares
+	undo    []snapshot
+	redo    []snapshot
+	confirm *confirmation
+	ev      *funnel.Events // the last computation's events, to check filters against
+	seq     int
+
+	// The filter being built by f or F: its step (-1 every step) and key.
+	filterTarget int
+	filterKey    string
+	// wantPreset opens this preset once its dataset is open (p on a preset
+	// of another dataset).
+	wantPreset string
+	computing  bool
+	res        *funnel.Result
+	took       time.Duration
 
 	focus pane
 	step  int
@@ -216,6 +228,8 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case settingMsg:
 		m.setErr(msg.err)
 		return m, nil
+	case valuesMsg:
+		return m, m.onValues(msg)
 	case segmentChosenMsg:
 		return m, m.filterToSegment(msg)
 	case tea.KeyMsg:
@@ -279,12 +293,13 @@ func (m *Model) onDataset(msg datasetMsg) tea.Cmd {
 	}
 	m.setStatus("")
 	m.dataset, m.info, m.events, m.props = msg.name, msg.info, msg.events, msg.props
-	m.res = nil
+	m.res, m.ev = nil, nil
 
 	def, src := m.startingFunnel(msg)
 	m.opened = true
 	m.def = def
 	m.step = 0
+	m.setClean()
 	m.syncPanes()
 	if src != "" {
 		m.setStatus(src)
@@ -296,6 +311,14 @@ func (m *Model) onDataset(msg datasetMsg) tea.Cmd {
 // for on the command line, else the last funnel looked at here, else the
 // first preset this dataset has the events for.
 func (m *Model) startingFunnel(msg datasetMsg) (funnel.Definition, string) {
+	if want := m.wantPreset; want != "" {
+		m.wantPreset = ""
+		for _, p := range m.opts.Presets {
+			if p.Name == want {
+				return p.Definition.Clone(), "preset " + want + " on its dataset " + msg.name
+			}
+		}
+	}
 	if !m.opened && m.opts.Preset != "" {
 		for _, p := range m.opts.Presets {
 			if p.Name == m.opts.Preset {
@@ -371,6 +394,9 @@ func (m *Model) onComputed(msg computedMsg) tea.Cmd {
 		m.setStatus("")
 	}
 	m.res, m.took = msg.res, msg.dur
+	if msg.ev != nil {
+		m.ev = msg.ev
+	}
 	m.syncPanes()
 	return rememberCmd(m.ctx, m.be, m.dataset, m.def.Clone())
 }

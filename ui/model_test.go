@@ -122,6 +122,8 @@ func keyMsg(n string) tea.KeyMsg {
 		return tea.KeyMsg{Type: tea.KeyCtrlC}
 	case "ctrl+u":
 		return tea.KeyMsg{Type: tea.KeyCtrlU}
+	case "ctrl+r":
+		return tea.KeyMsg{Type: tea.KeyCtrlR}
 	}
 	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(n)}
 }
@@ -233,12 +235,16 @@ func TestEditor(t *testing.T) {
 	}
 	// Property filter; q types while the field is open.
 	h.keys("j", "f")
+	h.typeText("type a")
+	h.keys("enter")
 	h.typeText("device=mobile")
 	h.keys("enter")
 	if w := m.def.Steps[1].Where; len(w) != 1 || w[0].Key != "device" || w[0].Values[0] != "mobile" {
 		t.Fatalf("filter = %+v", w)
 	}
-	h.keys("f", "ctrl+u")
+	h.keys("f")
+	h.typeText("type a")
+	h.keys("enter", "ctrl+u")
 	h.typeText("device=")
 	h.keys("enter")
 	if m.prompt == nil || m.prompt.err == "" {
@@ -435,6 +441,10 @@ func TestSaveAndOpen(t *testing.T) {
 		t.Fatalf("O: %q", m.status)
 	}
 	h.keys("enter")
+	if m.confirm == nil {
+		t.Fatal("O replaced unsaved edits without asking")
+	}
+	h.keys("y")
 	if len(m.def.Steps) != 4 || m.def.Name != "my funnel" {
 		t.Fatalf("opened %v %q", stepNames(m.def), m.def.Name)
 	}

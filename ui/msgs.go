@@ -39,6 +39,7 @@ type datasetMsg struct {
 type computedMsg struct {
 	seq int
 	res *funnel.Result
+	ev  *funnel.Events // what it was computed on
 	err error
 	dur time.Duration
 }
@@ -132,7 +133,7 @@ func computeCmd(ctx context.Context, be Backend, compute ComputeFunc, seq int, d
 		if err == nil && res == nil {
 			err = errors.New("compute: no result")
 		}
-		return computedMsg{seq: seq, res: res, err: err, dur: time.Since(start)}
+		return computedMsg{seq: seq, res: res, ev: ev, err: err, dur: time.Since(start)}
 	}
 }
 
@@ -194,5 +195,22 @@ func rememberCmd(ctx context.Context, be Backend, dataset string, def funnel.Def
 			return settingMsg{err: fmt.Errorf("remember dataset: %w", err)}
 		}
 		return settingMsg{}
+	}
+}
+
+type valuesMsg struct {
+	key  string
+	list []store.ValueCount
+	err  error
+}
+
+// valuesCmd lists a property's values by users, for the filter picker.
+func valuesCmd(ctx context.Context, be Backend, dataset, key string) tea.Cmd {
+	return func() tea.Msg {
+		list, err := be.PropValues(ctx, dataset, key, 500)
+		if err != nil {
+			err = fmt.Errorf("values of %s: %w", key, err)
+		}
+		return valuesMsg{key: key, list: list, err: err}
 	}
 }

@@ -16,6 +16,10 @@ const (
 	pickPreset
 	pickSaved
 	pickProperty
+	pickFilterKey   // a property to filter on (or type, or remove one)
+	pickFilterValue // a value of that property
+	pickExclude     // an event to exclude between two steps
+	pickRemoveAlt   // an alternative event to remove from a step
 )
 
 // item is one choice in a picker; value is what the root acts on.
@@ -154,6 +158,10 @@ const (
 	promptRename
 	promptWindow
 	promptSave
+	promptWhere    // filters on every step
+	promptStepName // the focused step's display name
+	promptMaxGap
+	promptDates
 )
 
 // prompt is a one-line text field (step filter, funnel name, window, save

@@ -2,9 +2,12 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
+
+	"microfunnel/funnel"
 )
 
 // syncPanes hands the panes the state they draw. Called after every update
@@ -13,7 +16,7 @@ func (m *Model) syncPanes() {
 	if n := len(m.def.Steps); m.step >= n {
 		m.step = maxInt(0, n-1)
 	}
-	m.hdr.info, m.hdr.def, m.hdr.took = m.info, m.def, m.took
+	m.hdr.info, m.hdr.def, m.hdr.took, m.hdr.changed = m.info, m.def, m.took, m.changed()
 	m.hdr.busy = ""
 	switch {
 	case m.computing:
@@ -69,6 +72,7 @@ func (m *Model) syncPanes() {
 	if m.computing && m.res != nil {
 		f.label += " · updating…"
 	}
+	f.steps = labelSteps(m.def, f.steps)
 
 	m.ed.def, m.ed.cursor, m.ed.active = m.def, m.step, m.focus == paneEditor
 }
@@ -121,8 +125,11 @@ func (m *Model) View() string {
 	bodyH := maxInt(0, m.h-m.hdr.Height()-2)
 	var body string
 	switch {
+	case m.confirm != nil:
+		body = m.st.PaneActive.Render("Replace the funnel?") + "\n" + wrapParts(strings.Fields(m.confirm.question), " ", m.w) +
+			"\n" + m.st.Faint.Render("y or enter replaces it · n or esc keeps editing (s saves)")
 	case m.showHelp:
-		body = m.st.PaneActive.Render("Keys") + m.st.Faint.Render(" · ? or esc closes") + "\n\n" + fullHelp(m.st, m.helpColumns(), m.w)
+		body = m.st.PaneActive.Render("Keys") + m.st.Faint.Render(" · ? or esc closes · (off): not now, pressing it says why") + "\n\n" + fullHelp(m.st, m.helpColumns(), m.w)
 	case m.prompt != nil:
 		body = m.prompt.View()
 	case m.picker != nil:
@@ -158,6 +165,9 @@ func (m *Model) footer() string {
 	}
 	var keys []key.Binding
 	switch {
+	case m.confirm != nil:
+		return truncate(status, m.w) + "\n" + m.help.ShortHelpView([]key.Binding{
+			kb([]string{"y"}, "y", "replace"), kb([]string{"n"}, "n/esc", "keep editing")})
 	case m.prompt != nil:
 		keys = m.prompt.ShortHelp()
 	case m.picker != nil:
@@ -221,6 +231,8 @@ func (m *Model) fitHelp(keys []key.Binding, always bool) string {
 // screen names what is on screen, for tests and the layout check.
 func (m *Model) screen() string {
 	switch {
+	case m.confirm != nil:
+		return "confirm"
 	case m.showHelp:
 		return "help"
 	case m.prompt != nil:
@@ -231,4 +243,25 @@ func (m *Model) screen() string {
 		return "compare"
 	}
 	return [...]string{"funnel", "segments", "editor"}[m.focus]
+}
+
+// labelSteps puts each step's filters and the exclusions after it on its
+// label, so the bars say what they count.
+func labelSteps(d funnel.Definition, steps []funnel.StepResult) []funnel.StepResult {
+	if len(steps) != len(d.Steps) {
+		return steps
+	}
+	out := append([]funnel.StepResult(nil), steps...)
+	for i, s := range d.Steps {
+		out[i].Name = s.StepName() // a rename shows before any recompute
+		if len(s.Where) > 0 {
+			out[i].Name += " [" + fmtFilters(s.Where) + "]"
+		}
+	}
+	for _, x := range d.Exclusions {
+		if x.To-1 < len(out) && x.To >= 1 {
+			out[x.To-1].Name += " (not " + strings.Join(x.Events, "|") + " after " + itoa(x.From) + ")"
+		}
+	}
+	return out
 }
