@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 )
@@ -12,8 +13,8 @@ import (
 // table is a listing that prints as an aligned table, JSON or CSV.
 type table struct {
 	header []string
-	rows   [][]string
-	json   any // what --format json prints
+	rows   [][]any // string or int64 cells: numbers print with separators in a table, plain in CSV
+	json   any     // what --format json prints
 }
 
 func checkFormat(format string, allowed ...string) error {
@@ -32,16 +33,38 @@ func (t table) write(w io.Writer, format string) error {
 	case "csv":
 		cw := csv.NewWriter(w)
 		cw.Write(t.header)
-		cw.WriteAll(t.rows)
+		for _, r := range t.rows {
+			cw.Write(cells(r, false))
+		}
+		cw.Flush()
 		return cw.Error()
 	default:
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, strings.Join(t.header, "\t"))
 		for _, r := range t.rows {
-			fmt.Fprintln(tw, strings.Join(r, "\t"))
+			fmt.Fprintln(tw, strings.Join(cells(r, true), "\t"))
 		}
 		return tw.Flush()
 	}
+}
+
+// cells writes a row: int64 cells with thousands separators for people,
+// plain for machines.
+func cells(r []any, human bool) []string {
+	out := make([]string, len(r))
+	for i, c := range r {
+		switch v := c.(type) {
+		case int64:
+			if human {
+				out[i] = count(v)
+			} else {
+				out[i] = strconv.FormatInt(v, 10)
+			}
+		default:
+			out[i] = fmt.Sprint(v)
+		}
+	}
+	return out
 }
 
 func writeJSON(w io.Writer, v any) error {

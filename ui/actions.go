@@ -59,6 +59,9 @@ func (m *Model) onKey(k tea.KeyMsg) tea.Cmd {
 	if m.picker != nil {
 		p, res, cmd := m.picker.Update(k)
 		*m.picker = p
+		if res.action != "" {
+			return tea.Batch(cmd, m.pickerAction(m.picker.kind, res.action, *res.chosen))
+		}
 		if res.done {
 			kind := m.picker.kind
 			m.picker = nil
@@ -381,12 +384,47 @@ func (m *Model) applyPrompt(kind promptKind, v string) error {
 			return fmt.Errorf("a saved funnel needs a name")
 		}
 		m.def.Name = v
+	case promptRenameSaved:
+		if v == "" {
+			return fmt.Errorf("a saved funnel needs a name")
+		}
+		for _, f := range m.savedList {
+			if f.Name == v && v != m.renaming {
+				return fmt.Errorf("a saved funnel %q already exists in %s", v, m.dataset)
+			}
+		}
+	}
+	return nil
+}
+
+// pickerAction is delete or rename on a saved funnel in the open picker.
+func (m *Model) pickerAction(kind pickerKind, action string, it item) tea.Cmd {
+	if kind != pickSaved {
+		return nil
+	}
+	switch action {
+	case "delete":
+		name, ds := it.value, m.dataset
+		m.picker = nil
+		m.confirm = &confirmation{question: fmt.Sprintf("Delete the saved funnel %s from %s? This cannot be undone.", name, ds),
+			yes: func() tea.Cmd { return deleteSavedCmd(m.ctx, m.be, ds, name) }}
+	case "rename":
+		m.renaming = it.value
+		m.picker = nil
+		m.openPrompt(promptRenameSaved, "Rename saved funnel "+it.value, "its new name in "+m.dataset, it.value)
 	}
 	return nil
 }
 
 func (m *Model) afterPrompt(kind promptKind, v string) tea.Cmd {
 	switch kind {
+	case promptRenameSaved:
+		old := m.renaming
+		if m.def.Name == old {
+			m.def.Name = v // the funnel on screen is that one: keep its name in step
+			m.clean.Name = v
+		}
+		return renameSavedCmd(m.ctx, m.be, m.dataset, old, v)
 	case promptRename, promptStepName:
 		// A name changes no number; remember it without a recompute.
 		return rememberCmd(m.ctx, m.be, m.dataset, m.def.Clone())

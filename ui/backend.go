@@ -22,6 +22,8 @@ type Backend interface {
 	Load(ctx context.Context, dataset string) (*funnel.Events, error)
 	SaveFunnel(ctx context.Context, dataset, name string, def funnel.Definition) error
 	Funnels(ctx context.Context, dataset string) ([]store.SavedFunnel, error)
+	DeleteFunnel(ctx context.Context, dataset, name string) error
+	RenameFunnel(ctx context.Context, dataset, old, new string) error
 	Setting(ctx context.Context, key string) (string, error)
 	SetSetting(ctx context.Context, key, value string) error
 }

@@ -258,3 +258,59 @@ func TestTeatestInvalidFilterAndUndo(t *testing.T) {
 	fm.syncPanes()
 	golden.RequireEqual(t, []byte(fm.View()))
 }
+
+// The open picker renames and deletes saved funnels (deleting asks first).
+func TestOpenPickerRenamesAndDeletes(t *testing.T) {
+	be := newFakeBackend()
+	h := newHarness(t, be, 100, 30)
+	m := h.m
+	for _, n := range []string{"one", "two"} {
+		h.keys("s", "ctrl+u")
+		h.typeText(n)
+		h.keys("enter")
+	}
+	h.keys("O")
+	h.typeText("one")
+	h.keys("ctrl+r")
+	if m.prompt == nil || m.prompt.kind != promptRenameSaved {
+		t.Fatalf("ctrl+r in the open picker: screen %s", m.screen())
+	}
+	h.keys("ctrl+u")
+	h.typeText("two")
+	h.keys("enter")
+	if m.prompt == nil || !strings.Contains(m.prompt.err, "already exists") {
+		t.Fatalf("renaming onto an existing name: %v", m.prompt)
+	}
+	h.keys("ctrl+u")
+	h.typeText("first")
+	h.keys("enter")
+	if names := savedNames(be); names != "first,two" {
+		t.Fatalf("after rename: %s", names)
+	}
+	if m.picker == nil || m.picker.kind != pickSaved || !strings.Contains(m.status, "renamed") {
+		t.Fatalf("the list did not come back: %s %q", m.screen(), m.status)
+	}
+	h.typeText("first")
+	h.keys("ctrl+d")
+	if m.confirm == nil {
+		t.Fatal("delete did not ask")
+	}
+	h.keys("n")
+	if savedNames(be) != "first,two" {
+		t.Fatal("n deleted anyway")
+	}
+	h.keys("O")
+	h.typeText("first")
+	h.keys("ctrl+d", "y")
+	if names := savedNames(be); names != "two" {
+		t.Fatalf("after delete: %s", names)
+	}
+}
+
+func savedNames(be *fakeBackend) string {
+	var out []string
+	for _, f := range be.saved["shop"] {
+		out = append(out, f.Name)
+	}
+	return strings.Join(out, ",")
+}

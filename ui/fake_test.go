@@ -144,6 +144,31 @@ func (f *fakeBackend) Funnels(_ context.Context, ds string) ([]store.SavedFunnel
 	return append([]store.SavedFunnel(nil), f.saved[ds]...), nil
 }
 
+func (f *fakeBackend) DeleteFunnel(_ context.Context, ds, name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, s := range f.saved[ds] {
+		if s.Name == name {
+			f.saved[ds] = append(f.saved[ds][:i], f.saved[ds][i+1:]...)
+			return nil
+		}
+	}
+	return fmt.Errorf("funnel %q: %w", name, store.ErrNotFound)
+}
+
+func (f *fakeBackend) RenameFunnel(_ context.Context, ds, old, new string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, s := range f.saved[ds] {
+		if s.Name == old {
+			f.saved[ds][i].Name = new
+			f.saved[ds][i].Definition.Name = new
+			return nil
+		}
+	}
+	return fmt.Errorf("funnel %q: %w", old, store.ErrNotFound)
+}
+
 func (f *fakeBackend) Setting(_ context.Context, key string) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -71,6 +71,8 @@ type Model struct {
 	// wantPreset opens this preset once its dataset is open (p on a preset
 	// of another dataset).
 	wantPreset string
+	// renaming is the saved funnel the rename prompt is for.
+	renaming string
 	computing  bool
 	res        *funnel.Result
 	took       time.Duration
@@ -219,6 +221,13 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case savedListMsg:
 		return m, m.onSavedList(msg)
+	case savedChangedMsg:
+		if msg.err != nil {
+			m.setErr(msg.err)
+			return m, nil
+		}
+		m.setStatus(msg.note)
+		return m, savedListCmd(m.ctx, m.be, m.dataset)
 	case compareMsg:
 		m.compared = msg.list
 		if m.cmp != nil {
@@ -419,6 +428,10 @@ func (m *Model) onSavedList(msg savedListMsg) tea.Cmd {
 		items[i] = item{label: f.Name, value: f.Name, detail: strings.Join(names, " → ")}
 	}
 	m.openPicker(pickSaved, "Saved funnels in "+m.dataset, items)
+	m.picker.actions = []pickerAction{
+		{kb([]string{"ctrl+d"}, "ctrl+d", "delete"), "delete"},
+		{kb([]string{"ctrl+r"}, "ctrl+r", "rename"), "rename"},
+	}
 	m.savedList = msg.list
 	return nil
 }

@@ -124,6 +124,8 @@ func keyMsg(n string) tea.KeyMsg {
 		return tea.KeyMsg{Type: tea.KeyCtrlU}
 	case "ctrl+r":
 		return tea.KeyMsg{Type: tea.KeyCtrlR}
+	case "ctrl+d":
+		return tea.KeyMsg{Type: tea.KeyCtrlD}
 	}
 	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(n)}
 }

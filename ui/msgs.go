@@ -214,3 +214,28 @@ func valuesCmd(ctx context.Context, be Backend, dataset, key string) tea.Cmd {
 		return valuesMsg{key: key, list: list, err: err}
 	}
 }
+
+// savedChangedMsg reports a saved funnel deleted or renamed from the open
+// picker; the root then lists them again.
+type savedChangedMsg struct {
+	note string
+	err  error
+}
+
+func deleteSavedCmd(ctx context.Context, be Backend, dataset, name string) tea.Cmd {
+	return func() tea.Msg {
+		if err := be.DeleteFunnel(ctx, dataset, name); err != nil {
+			return savedChangedMsg{err: fmt.Errorf("delete saved funnel: %w", err)}
+		}
+		return savedChangedMsg{note: "deleted saved funnel " + name}
+	}
+}
+
+func renameSavedCmd(ctx context.Context, be Backend, dataset, old, new string) tea.Cmd {
+	return func() tea.Msg {
+		if err := be.RenameFunnel(ctx, dataset, old, new); err != nil {
+			return savedChangedMsg{err: fmt.Errorf("rename saved funnel: %w", err)}
+		}
+		return savedChangedMsg{note: "renamed saved funnel " + old + " to " + new}
+	}
+}
