@@ -72,10 +72,10 @@ type Model struct {
 	// of another dataset).
 	wantPreset string
 	// renaming is the saved funnel the rename prompt is for.
-	renaming string
-	computing  bool
-	res        *funnel.Result
-	took       time.Duration
+	renaming  string
+	computing bool
+	res       *funnel.Result
+	took      time.Duration
 
 	focus pane
 	step  int
