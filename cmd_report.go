@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
 	"microfunnel/funnel"
@@ -313,12 +314,18 @@ func writeReport(w io.Writer, rep *report, format string) error {
 	}
 }
 
-// termWidth is $COLUMNS when set, else 100.
+// termWidth is $COLUMNS when set, else the terminal's width when stdout is
+// one, else 80. Machine formats (json, csv) never wrap whatever it says.
 func termWidth() int {
 	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n >= 40 {
 		return n
 	}
-	return 100
+	if isTerminal(os.Stdout) {
+		if w, _, err := term.GetSize(os.Stdout.Fd()); err == nil && w > 0 {
+			return max(w, 40)
+		}
+	}
+	return 80
 }
 
 func f4(x float64) string { return strconv.FormatFloat(x, 'f', 4, 64) }

@@ -125,7 +125,7 @@ save it, edit it and pass it to report --funnel.`,
 				Dataset    string            `json:"dataset"`
 				Definition funnel.Definition `json:"definition"`
 			}
-			t := table{header: []string{"preset", "business", "steps", "micro conversions", "description"}}
+			t := table{header: []string{"preset", "business", "steps", "micro conversions", "description"}, width: termWidth()}
 			var js []presetJSON
 			for _, p := range sample.Presets() {
 				var steps, micro []string

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 )
 
 // table is a listing that prints as an aligned table, JSON or CSV.
@@ -15,6 +16,9 @@ type table struct {
 	header []string
 	rows   [][]any // string or int64 cells: numbers print with separators in a table, plain in CSV
 	json   any     // what --format json prints
+	// width, when set, is what the table format must fit: the widest text
+	// columns are cut with "…" until it does (CSV and JSON are never cut).
+	width int
 }
 
 func checkFormat(format string, allowed ...string) error {
@@ -39,12 +43,54 @@ func (t table) write(w io.Writer, format string) error {
 		cw.Flush()
 		return cw.Error()
 	default:
+		rows := make([][]string, len(t.rows))
+		for i, r := range t.rows {
+			rows[i] = cells(r, true)
+		}
+		if t.width > 0 {
+			fitColumns(t.header, rows, t.width)
+		}
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		fmt.Fprintln(tw, strings.Join(t.header, "\t"))
-		for _, r := range t.rows {
-			fmt.Fprintln(tw, strings.Join(cells(r, true), "\t"))
+		for _, r := range rows {
+			fmt.Fprintln(tw, strings.Join(r, "\t"))
 		}
 		return tw.Flush()
+	}
+}
+
+// fitColumns cuts the widest column's cells (never below 12 runes or its
+// header) until the table, with two spaces between columns, fits width.
+func fitColumns(header []string, rows [][]string, width int) {
+	n := len(header)
+	colW := make([]int, n)
+	measure := func() int {
+		total := 2 * (n - 1)
+		for c := range colW {
+			colW[c] = utf8.RuneCountInString(header[c])
+			for _, r := range rows {
+				colW[c] = max(colW[c], utf8.RuneCountInString(r[c]))
+			}
+			total += colW[c]
+		}
+		return total
+	}
+	for total := measure(); total > width; total = measure() {
+		widest := 0
+		for c := range colW {
+			if colW[c] > colW[widest] {
+				widest = c
+			}
+		}
+		to := max(colW[widest]-(total-width), 12, utf8.RuneCountInString(header[widest]))
+		if to >= colW[widest] {
+			return // nothing left to cut
+		}
+		for _, r := range rows {
+			if rs := []rune(r[widest]); len(rs) > to {
+				r[widest] = string(rs[:to-1]) + "…"
+			}
+		}
 	}
 }
 

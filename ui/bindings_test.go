@@ -68,3 +68,25 @@ func TestDisabledKeysSayWhy(t *testing.T) {
 		t.Errorf("the ? screen does not say why enter is off:\n%s", v)
 	}
 }
+
+// Without colour the focused pane is still marked, and the status line
+// goes with the next key.
+func TestFocusVisibleAndStatusClears(t *testing.T) {
+	h := newHarness(t, newFakeBackend(), 100, 30)
+	m := h.m
+	if v := m.View(); !strings.Contains(v, "▶ Funnel") || strings.Contains(v, "▶ Segments") {
+		t.Fatalf("funnel focus not marked:\n%s", v)
+	}
+	h.keys("tab")
+	if v := m.View(); strings.Contains(v, "▶ Funnel") || !strings.Contains(v, "▶ Segments") {
+		t.Fatalf("segments focus not marked:\n%s", v)
+	}
+	h.keys("x")
+	if m.status == "" {
+		t.Fatal("x said nothing")
+	}
+	h.keys("j")
+	if m.status != "" {
+		t.Fatalf("stale status after the next key: %q", m.status)
+	}
+}

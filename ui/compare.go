@@ -132,7 +132,7 @@ func compareBlock(st *Styles, c Comparison, w int) string {
 	barW := maxInt(3, w-nameW-1-colPct)
 	worst := c.BiggestDrop - 1
 	if c.BiggestDrop <= 0 {
-		worst = worstStep(steps)
+		worst = lowestRate(steps)
 	}
 	for i, s := range steps {
 		fill := st.Bar

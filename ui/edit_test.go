@@ -314,3 +314,27 @@ func savedNames(be *fakeBackend) string {
 	}
 	return strings.Join(out, ",")
 }
+
+// A preset whose events this dataset lacks opens on its own dataset.
+func TestPresetSwitchesToItsDataset(t *testing.T) {
+	be := newFakeBackend()
+	blog := seededEvents(2, 150)
+	blog.Names = append([]string(nil), blog.Names...)
+	blog.Names[0], blog.Names[1] = "page_view", "sign_up"
+	be.data["blog"] = blog
+	m := New(context.Background(), testOptions(be))
+	m.opts.Presets[1].Dataset = "blog"
+	m.noSpin = true
+	h := &harness{t: t, m: m}
+	h.send(resize(100, 30))
+	h.run(m.Init())
+	h.keys("p")
+	h.typeText("blog")
+	h.keys("enter")
+	if m.dataset != "blog" || m.def.Name != "Blog signup" || m.res == nil || m.res.Steps[0].Users == 0 {
+		t.Fatalf("dataset %s funnel %q status %q", m.dataset, m.def.Name, m.status)
+	}
+	if !strings.Contains(m.status, "on its dataset blog") {
+		t.Errorf("status %q does not say it switched", m.status)
+	}
+}

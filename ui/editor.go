@@ -28,15 +28,12 @@ func (e *editorPane) ShortHelp() []key.Binding { return e.keysOf(inEditor) }
 func (e *editorPane) View() string {
 	st := e.st
 	var b strings.Builder
-	title := st.PaneTitle
-	if e.active {
-		title = st.PaneActive
-	}
+	title := paneTitle(st, e.active)
 	name := e.def.Name
 	if name == "" {
 		name = "(unnamed)"
 	}
-	b.WriteString(title.Render("Editor") + st.Faint.Render(" · "+name) + "\n")
+	b.WriteString(title("Editor") + st.Faint.Render(" · "+name) + "\n")
 	if len(e.def.Steps) == 0 {
 		b.WriteString(st.Faint.Render("  No steps yet: press a to add one from the dataset's events.") + "\n")
 	}

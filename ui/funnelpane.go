@@ -93,11 +93,8 @@ func (f funnelPane) stepTable() string {
 
 func (f *funnelPane) View() string {
 	st := f.st
-	title := st.PaneTitle
-	if f.active {
-		title = st.PaneActive
-	}
-	head := title.Render("Funnel")
+	title := paneTitle(st, f.active)
+	head := title("Funnel")
 	if f.label != "" {
 		head += st.Faint.Render(" · " + f.label)
 	}
@@ -126,10 +123,11 @@ func (f *funnelPane) View() string {
 		head += st.Faint.Render(moreNote(from, to, len(rows)))
 	default:
 		l := newStepLayout(f.steps, f.w, true)
-		worst := worstStep(f.steps)
+		l.unit = unitOf(f.def.Count)
+		mark := stepMarks(f.steps)
 		rows := make([]string, len(f.steps))
 		for i, s := range f.steps {
-			rows[i] = l.row(st, i, s, i == f.cursor, i == worst, st.Bar)
+			rows[i] = l.row(st, i, s, i == f.cursor, mark(i), st.Bar)
 		}
 		// The title and the column header stay; the step rows scroll so the
 		// focused one is always in sight; the details take what is left.
@@ -173,7 +171,7 @@ func (f funnelPane) details() string {
 	s := f.steps[i]
 	head := fmt.Sprintf("Step %d %s", i+1, s.Name)
 	if i == 0 {
-		return st.Selected.Render(head) + st.Faint.Render(fmt.Sprintf(": %s users entered the funnel", fmtInt(s.Users)))
+		return st.Selected.Render(head) + st.Faint.Render(fmt.Sprintf(": %s %s entered the funnel", fmtInt(s.Users), unitOf(f.def.Count)))
 	}
 	prev := f.steps[i-1]
 	parts := []string{

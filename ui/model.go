@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -146,7 +147,13 @@ func Run(ctx context.Context, opts Options) error {
 	m := New(ctx, opts)
 	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx))
 	_, err := p.Run()
-	if err == tea.ErrProgramKilled && ctx.Err() != nil {
+	return runErr(ctx, err)
+}
+
+// runErr is nil when the program was killed because ctx ended (an
+// interrupt is a normal way out); Bubble Tea wraps ErrProgramKilled.
+func runErr(ctx context.Context, err error) error {
+	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil
 	}
 	return err
@@ -168,7 +175,7 @@ func (m *Model) Init() tea.Cmd {
 	return tea.Batch(m.tick(), func() tea.Msg {
 		list, err := be.Datasets(ctx)
 		if err != nil {
-			return datasetsMsg{err: fmt.Errorf("list datasets: %w", err)}
+			return datasetsMsg{err: err} // the store names what failed
 		}
 		return datasetsMsg{list: list, chosen: chooseDataset(ctx, be, list, want, presets)}
 	})

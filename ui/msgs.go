@@ -14,7 +14,9 @@ import (
 	"microfunnel/store"
 )
 
-// Messages the commands send back. Requests that can go stale carry the
+// Messages the commands send back. Errors from the store already name the
+// dataset and the operation, so they pass through unwrapped (one prefix per
+// layer). Requests that can go stale carry the
 // sequence number they were issued with; Update drops any that no longer
 // match.
 
@@ -94,17 +96,17 @@ func loadDatasetCmd(ctx context.Context, be Backend, seq int, name string) tea.C
 		msg := datasetMsg{seq: seq, name: name}
 		info, err := be.Dataset(ctx, name)
 		if err != nil {
-			msg.err = fmt.Errorf("open dataset %s: %w", name, err)
+			msg.err = err
 			return msg
 		}
 		msg.info = info
 		if msg.events, err = be.EventCounts(ctx, name); err != nil {
-			msg.err = fmt.Errorf("events of %s: %w", name, err)
+			msg.err = err
 			return msg
 		}
 		sort.SliceStable(msg.events, func(i, j int) bool { return msg.events[i].Users > msg.events[j].Users })
 		if msg.props, err = be.Props(ctx, name); err != nil {
-			msg.err = fmt.Errorf("properties of %s: %w", name, err)
+			msg.err = err
 			return msg
 		}
 		msg.last, _ = be.Setting(ctx, settingLastFunnel+name)
@@ -127,7 +129,7 @@ func computeCmd(ctx context.Context, be Backend, compute ComputeFunc, seq int, d
 		}()
 		ev, err := be.Load(ctx, dataset)
 		if err != nil {
-			return computedMsg{seq: seq, err: fmt.Errorf("load %s: %w", dataset, err)}
+			return computedMsg{seq: seq, err: err}
 		}
 		res, err := compute(&def, ev)
 		if err == nil && res == nil {
@@ -149,9 +151,6 @@ func saveCmd(ctx context.Context, be Backend, dataset, name string, def funnel.D
 func savedListCmd(ctx context.Context, be Backend, dataset string) tea.Cmd {
 	return func() tea.Msg {
 		list, err := be.Funnels(ctx, dataset)
-		if err != nil {
-			err = fmt.Errorf("saved funnels: %w", err)
-		}
 		return savedListMsg{list: list, err: err}
 	}
 }
@@ -159,9 +158,6 @@ func savedListCmd(ctx context.Context, be Backend, dataset string) tea.Cmd {
 func datasetsCmd(ctx context.Context, be Backend) tea.Cmd {
 	return func() tea.Msg {
 		list, err := be.Datasets(ctx)
-		if err != nil {
-			err = fmt.Errorf("list datasets: %w", err)
-		}
 		return datasetsMsg{list: list, err: err, open: true}
 	}
 }

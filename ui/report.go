@@ -86,15 +86,20 @@ func RenderReport(w io.Writer, res *funnel.Result, opts ReportOptions) error {
 		return err
 	}
 	l := newStepLayout(res.Steps, width, false)
+	l.unit = unitOf(res.Count)
 	b.WriteString(l.headerRow(st) + "\n")
-	worst := worstStep(res.Steps)
+	mark := stepMarks(res.Steps)
 	for i, s := range res.Steps {
-		b.WriteString(strings.TrimRight(l.row(st, i, s, false, i == worst, st.Bar), " ") + "\n")
+		b.WriteString(strings.TrimRight(l.row(st, i, s, false, mark(i), st.Bar), " ") + "\n")
 	}
-	if worst > 0 {
+	if worst := worstStep(res.Steps); worst > 0 {
 		s := res.Steps[worst]
-		text := fmt.Sprintf("Biggest drop-off: step %d %s, where %s of %s users (%s) did not continue from %s.",
-			worst+1, s.Name, fmtInt(s.DropOff), fmtInt(res.Steps[worst-1].Users), fmtPct(s.DropOffShare), res.Steps[worst-1].Name)
+		text := fmt.Sprintf("Biggest drop-off: step %d %s, where %s of %s %s (%s) did not continue from %s.",
+			worst+1, s.Name, fmtInt(s.DropOff), fmtInt(res.Steps[worst-1].Users), l.unit, fmtPct(s.DropOffShare), res.Steps[worst-1].Name)
+		if low := lowestRate(res.Steps); low > 0 && low != worst {
+			text += fmt.Sprintf(" Lowest step conversion: step %d %s, %s of %s from %s.",
+				low+1, res.Steps[low].Name, fmtPct(res.Steps[low].StepConversion), l.unit, res.Steps[low-1].Name)
+		}
 		b.WriteString("\n" + wrapParts(strings.Fields(text), " ", width) + "\n")
 	}
 	if bd := res.Breakdown; bd != nil {
@@ -133,7 +138,7 @@ func breakdownTable(st *Styles, res *funnel.Result, bd *funnel.Breakdown, width 
 	anySig := false
 	for from := 1; from < n; from += perTable {
 		to := minInt(n, from+perTable)
-		head := padRight("segment", segW) + padLeft("users", colUsers)
+		head := padRight("segment", segW) + padLeft(unitOf(res.Count), colUsers)
 		for i := from; i < to; i++ {
 			head += "  " + padRight(fmt.Sprintf("→%d %s", i+1, res.Steps[i].Name), cellW-2)
 		}
@@ -152,7 +157,7 @@ func breakdownTable(st *Styles, res *funnel.Result, bd *funnel.Breakdown, width 
 				cell := "-"
 				if i < len(seg.Steps) {
 					cell = fmtPct(seg.Steps[i].StepConversion)
-					if t, ok := testAt(seg, i+1); ok {
+					if t, ok := testAt(seg, i+1); ok && res.Count != funnel.Totals {
 						mark := " "
 						if t.Significant {
 							mark = "*"
@@ -173,6 +178,9 @@ func breakdownTable(st *Styles, res *funnel.Result, bd *funnel.Breakdown, width 
 		}
 	}
 	legend := "Columns: conversion from the previous step; p is the Holm-adjusted p-value of the segment against all other users."
+	if res.Count == funnel.Totals {
+		legend = "Columns: conversion from the previous step, in attempts. No significance is shown: attempts of one user are not independent trials (count users for tests)."
+	}
 	if anySig {
 		legend = "* differs significantly from the rest of users (adjusted p < 0.05). " + legend
 	}
@@ -226,13 +234,19 @@ func RenderMarkdown(w io.Writer, res *funnel.Result, opts ReportOptions) error {
 		}
 		b.WriteString("\n")
 	}
-	b.WriteString("| # | Step | Users | % of step 1 | % of previous | Drop-off | Drop-off % | 95% CI | Median time | p90 time |\n")
+	if res.Count == funnel.Totals {
+		b.WriteString("Counts are attempts (totals counting), not users.\n\n")
+	}
+	b.WriteString("| # | Step | " + map[bool]string{true: "Attempts", false: "Users"}[res.Count == funnel.Totals] + " | % of step 1 | % of previous | Drop-off | Drop-off % | 95% CI | Median time | p90 time |\n")
 	b.WriteString("|--:|------|------:|------------:|--------------:|---------:|-----------:|-------:|------------:|---------:|\n")
-	worst := worstStep(res.Steps)
+	worst, low := worstStep(res.Steps), lowestRate(res.Steps)
 	for i, s := range res.Steps {
 		name := mdEscape(s.Name)
-		if i == worst {
+		switch i {
+		case worst:
 			name = "**" + name + "** (biggest drop-off)"
+		case low:
+			name = "**" + name + "** (lowest step conversion)"
 		}
 		prev, drop, dropPct, med, p90 := "", "", "", "", ""
 		if i > 0 {
@@ -261,7 +275,7 @@ func RenderMarkdown(w io.Writer, res *funnel.Result, opts ReportOptions) error {
 				cell := "-"
 				if i < len(seg.Steps) {
 					cell = fmtPct(seg.Steps[i].StepConversion)
-					if t, ok := testAt(seg, i+1); ok {
+					if t, ok := testAt(seg, i+1); ok && res.Count != funnel.Totals {
 						if t.Significant {
 							cell = "**" + cell + "**\\*"
 						}
@@ -276,7 +290,11 @@ func RenderMarkdown(w io.Writer, res *funnel.Result, opts ReportOptions) error {
 			}
 			b.WriteString(" " + overall + " |\n")
 		}
-		b.WriteString("\nStep columns: conversion from the previous step. \\* differs significantly from the rest of users (Holm-adjusted p < 0.05).\n")
+		if res.Count == funnel.Totals {
+			b.WriteString("\nStep columns: conversion from the previous step, in attempts. No significance is shown: attempts of one user are not independent trials.\n")
+		} else {
+			b.WriteString("\nStep columns: conversion from the previous step. \\* differs significantly from the rest of users (Holm-adjusted p < 0.05).\n")
+		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -40,6 +40,7 @@ func (m *Model) syncPanes() {
 		m.seg.filtered = s.Value
 	}
 	m.seg.active = m.focus == paneSegments
+	m.seg.totals = m.def.Count == funnel.Totals
 	m.seg.note = ""
 	if m.def.By != "" && m.seg.bd == nil {
 		m.seg.note = "breaking down by " + m.def.By + "…"
