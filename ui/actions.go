@@ -238,7 +238,11 @@ func (m *Model) openPresetPicker() {
 		if presetFits(p, have) {
 			fit = append(fit, it)
 		} else {
-			it.detail += " · events missing here"
+			if p.Dataset != "" && p.Dataset != m.dataset && m.hasDataset(p.Dataset) {
+				it.detail += " · opens on dataset " + p.Dataset
+			} else {
+				it.detail += " · events missing here"
+			}
 			rest = append(rest, it)
 		}
 	}
@@ -423,6 +427,9 @@ func (m *Model) afterPrompt(kind promptKind, v string) tea.Cmd {
 		if m.def.Name == old {
 			m.def.Name = v // the funnel on screen is that one: keep its name in step
 			m.clean.Name = v
+		}
+		if m.def.Name == v {
+			return tea.Batch(renameSavedCmd(m.ctx, m.be, m.dataset, old, v), rememberCmd(m.ctx, m.be, m.dataset, m.def.Clone()))
 		}
 		return renameSavedCmd(m.ctx, m.be, m.dataset, old, v)
 	case promptRename, promptStepName:

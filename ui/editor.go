@@ -69,8 +69,22 @@ func settingParts(d funnel.Definition) []string {
 		by = "none"
 	}
 	parts = append(parts, "breakdown "+by+" (b/B)", "attribution "+attrOf(d)+" (A)")
+	where, dates, gap := "none", "all", "none"
 	if len(d.Where) > 0 {
-		parts = append(parts, "where "+fmtFilters(d.Where))
+		where = fmtFilters(d.Where)
+	}
+	if s := fmtDates(d); s != "" {
+		dates = s
+	}
+	if d.MaxGap > 0 {
+		gap = d.MaxGap.String()
+	}
+	parts = append(parts, "every step where "+where+" (F)", "dates "+dates+" (t)", "max gap "+gap+" (M)")
+	for _, x := range d.Exclusions {
+		parts = append(parts, fmt.Sprintf("excluding %s between %d and %d (X)", strings.Join(x.Events, "|"), x.From, x.To))
+	}
+	if d.Segment != nil {
+		parts = append(parts, "segment "+d.Segment.String()+" (x)")
 	}
 	return parts
 }

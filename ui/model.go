@@ -92,6 +92,7 @@ type Model struct {
 	compared  []Comparison
 	savedList []store.SavedFunnel
 	showHelp  bool
+	helpOff   int // first line of the ? screen shown
 	noSpin    bool
 
 	status    string

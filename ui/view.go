@@ -130,7 +130,7 @@ func (m *Model) View() string {
 		body = m.st.PaneActive.Render("Replace the funnel?") + "\n" + wrapParts(strings.Fields(m.confirm.question), " ", m.w) +
 			"\n" + m.st.Faint.Render("y or enter replaces it · n or esc keeps editing (s saves)")
 	case m.showHelp:
-		body = m.st.PaneActive.Render("Keys") + m.st.Faint.Render(" · ? or esc closes · (off): not now, pressing it says why") + "\n\n" + fullHelp(m.st, m.helpColumns(), m.w)
+		body = m.helpView(bodyH)
 	case m.prompt != nil:
 		body = m.prompt.View()
 	case m.picker != nil:
@@ -265,4 +265,18 @@ func labelSteps(d funnel.Definition, steps []funnel.StepResult) []funnel.StepRes
 		}
 	}
 	return out
+}
+
+// helpView is the `?` screen, scrolled by j/k when it is taller than the
+// body.
+func (m *Model) helpView(h int) string {
+	lines := strings.Split(fullHelp(m.st, m.helpColumns(), m.w), "\n")
+	title := m.st.PaneActive.Render("Keys") + m.st.Faint.Render(" · ? or esc closes · (off): not now, pressing it says why")
+	rows := maxInt(1, h-2)
+	m.helpOff = minInt(m.helpOff, maxInt(0, len(lines)-rows))
+	if len(lines) > rows {
+		title += m.st.Faint.Render(fmt.Sprintf(" · j/k scroll (%d–%d of %d)", m.helpOff+1, minInt(len(lines), m.helpOff+rows), len(lines)))
+		lines = lines[m.helpOff:minInt(len(lines), m.helpOff+rows)]
+	}
+	return title + "\n\n" + strings.Join(lines, "\n")
 }
