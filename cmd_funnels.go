@@ -102,6 +102,16 @@ func findSaved(cmd *cobra.Command, st *store.Store, dataset, name string) (store
 	return store.SavedFunnel{}, fmt.Errorf("no saved funnel %q in %s: %w (have: %s)", name, where, store.ErrNotFound, strings.Join(names, ", "))
 }
 
+// openSaved opens the store and finds the saved funnel name.
+func (a *app) openSaved(cmd *cobra.Command, dataset, name string) (*store.Store, store.SavedFunnel, error) {
+	st, err := a.open()
+	if err != nil {
+		return nil, store.SavedFunnel{}, err
+	}
+	f, err := findSaved(cmd, st, dataset, name)
+	return st, f, err
+}
+
 func (a *app) funnelsDeleteCmd() *cobra.Command {
 	var dataset string
 	cmd := &cobra.Command{
@@ -109,11 +119,7 @@ func (a *app) funnelsDeleteCmd() *cobra.Command {
 		Short: "Delete a saved funnel",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := a.open()
-			if err != nil {
-				return err
-			}
-			f, err := findSaved(cmd, st, dataset, args[0])
+			st, f, err := a.openSaved(cmd, dataset, args[0])
 			if err != nil {
 				return err
 			}
@@ -124,7 +130,7 @@ func (a *app) funnelsDeleteCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&dataset, "dataset", "d", "", "the funnel's dataset (needed when several have one by that name)")
+	datasetFlag(cmd, &dataset)
 	return cmd
 }
 
@@ -138,11 +144,7 @@ func (a *app) funnelsRenameCmd() *cobra.Command {
 			if strings.TrimSpace(args[1]) == "" {
 				return usagef("the new name is empty")
 			}
-			st, err := a.open()
-			if err != nil {
-				return err
-			}
-			f, err := findSaved(cmd, st, dataset, args[0])
+			st, f, err := a.openSaved(cmd, dataset, args[0])
 			if err != nil {
 				return err
 			}
@@ -156,6 +158,10 @@ func (a *app) funnelsRenameCmd() *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&dataset, "dataset", "d", "", "the funnel's dataset (needed when several have one by that name)")
+	datasetFlag(cmd, &dataset)
 	return cmd
+}
+
+func datasetFlag(cmd *cobra.Command, dataset *string) {
+	cmd.Flags().StringVarP(dataset, "dataset", "d", "", "the funnel's dataset (needed when several have one by that name)")
 }

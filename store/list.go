@@ -153,19 +153,29 @@ func (s *Store) Funnels(ctx context.Context, dataset string) ([]SavedFunnel, err
 	if err != nil {
 		return nil, fmt.Errorf("list funnels: %w", translate(err))
 	}
+	return scanFunnels(rows, dataset)
+}
+
+// scanFunnels reads rows of (dataset name,) name, definition, saved_ms;
+// the dataset column is absent when dataset is given.
+func scanFunnels(rows *sql.Rows, dataset string) ([]SavedFunnel, error) {
 	defer rows.Close()
 	var out []SavedFunnel
 	for rows.Next() {
-		var f SavedFunnel
+		f := SavedFunnel{Dataset: dataset}
 		var def string
 		var ms int64
-		if err := rows.Scan(&f.Name, &def, &ms); err != nil {
+		dst := []any{&f.Name, &def, &ms}
+		if dataset == "" {
+			dst = append([]any{&f.Dataset}, dst...)
+		}
+		if err := rows.Scan(dst...); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(def), &f.Definition); err != nil {
-			return nil, fmt.Errorf("saved funnel %s: %w", f.Name, err)
+			return nil, fmt.Errorf("saved funnel %s in %s: %w", f.Name, f.Dataset, err)
 		}
-		f.Dataset, f.Saved = dataset, time.UnixMilli(ms).UTC()
+		f.Saved = time.UnixMilli(ms).UTC()
 		out = append(out, f)
 	}
 	return out, rows.Err()
@@ -226,20 +236,5 @@ func (s *Store) FunnelsAll(ctx context.Context) ([]SavedFunnel, error) {
 	if err != nil {
 		return nil, translate(err)
 	}
-	defer rows.Close()
-	var out []SavedFunnel
-	for rows.Next() {
-		var f SavedFunnel
-		var def string
-		var ms int64
-		if err := rows.Scan(&f.Dataset, &f.Name, &def, &ms); err != nil {
-			return nil, err
-		}
-		if err := json.Unmarshal([]byte(def), &f.Definition); err != nil {
-			return nil, fmt.Errorf("saved funnel %s in %s: %w", f.Name, f.Dataset, err)
-		}
-		f.Saved = time.UnixMilli(ms).UTC()
-		out = append(out, f)
-	}
-	return out, rows.Err()
+	return scanFunnels(rows, "")
 }

@@ -101,21 +101,25 @@ func (m *Model) checkKeys(d *funnel.Definition) error {
 
 // undoEdit and redoEdit step through the history of edits.
 func (m *Model) undoEdit(tea.KeyMsg) tea.Cmd {
-	s := m.undo[len(m.undo)-1]
-	m.undo = m.undo[:len(m.undo)-1]
-	m.redo = append(m.redo, snapshot{def: m.def.Clone(), step: m.step, what: s.what})
-	m.def, m.step = s.def, s.step
-	m.setStatus("undid " + s.what + " · ctrl+r redoes")
+	what := m.travel(&m.undo, &m.redo)
+	m.setStatus("undid " + what + " · ctrl+r redoes")
 	return m.recompute()
 }
 
 func (m *Model) redoEdit(tea.KeyMsg) tea.Cmd {
-	s := m.redo[len(m.redo)-1]
-	m.redo = m.redo[:len(m.redo)-1]
-	m.undo = append(m.undo, snapshot{def: m.def.Clone(), step: m.step, what: s.what})
-	m.def, m.step = s.def, s.step
-	m.setStatus("redid " + s.what + " · u undoes")
+	what := m.travel(&m.redo, &m.undo)
+	m.setStatus("redid " + what + " · u undoes")
 	return m.recompute()
+}
+
+// travel moves the funnel to the last snapshot of from, keeping the one it
+// leaves on to, and names the edit.
+func (m *Model) travel(from, to *[]snapshot) string {
+	s := (*from)[len(*from)-1]
+	*from = (*from)[:len(*from)-1]
+	*to = append(*to, snapshot{def: m.def.Clone(), step: m.step, what: s.what})
+	m.def, m.step = s.def, s.step
+	return s.what
 }
 
 // changed says whether the funnel differs from the one last opened or
