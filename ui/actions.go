@@ -16,12 +16,13 @@ func (m *Model) onKey(k tea.KeyMsg) tea.Cmd {
 	if k.String() == "ctrl+c" {
 		return tea.Quit
 	}
-	// Keys typed faster than a frame arrive as one message ("jjk"); outside
-	// a text field each is a command of its own.
-	// Any key starts a new action: the last one's note goes.
+	// Any key starts a new action: the last one's note goes (a failed
+	// computation keeps its message in the funnel pane).
 	if m.prompt == nil && m.picker == nil && m.confirm == nil && len(m.pending) == 0 {
 		m.setStatus("")
 	}
+	// Keys typed faster than a frame arrive as one message ("jjk"); outside
+	// a text field each is a command of its own.
 	if k.Type == tea.KeyRunes && len(k.Runes) > 1 && !k.Paste && m.prompt == nil && m.picker == nil {
 		var cmds []tea.Cmd
 		for _, r := range k.Runes {

@@ -76,6 +76,7 @@ type Model struct {
 	renaming  string
 	computing bool
 	res       *funnel.Result
+	resErr    error // why the last computation gave no result
 	took      time.Duration
 
 	focus pane
@@ -310,7 +311,7 @@ func (m *Model) onDataset(msg datasetMsg) tea.Cmd {
 	}
 	m.setStatus("")
 	m.dataset, m.info, m.events, m.props = msg.name, msg.info, msg.events, msg.props
-	m.res, m.ev = nil, nil
+	m.res, m.ev, m.resErr = nil, nil, nil
 
 	def, src := m.startingFunnel(msg)
 	m.opened = true
@@ -387,7 +388,7 @@ func (m *Model) recompute() tea.Cmd {
 	}
 	if len(m.def.Steps) < funnel.MinSteps {
 		m.computing = false
-		m.res = nil
+		m.res, m.resErr = nil, nil
 		m.syncPanes()
 		return nil
 	}
@@ -401,6 +402,7 @@ func (m *Model) onComputed(msg computedMsg) tea.Cmd {
 		return nil // the funnel changed while this ran
 	}
 	m.computing = false
+	m.resErr = msg.err
 	if msg.err != nil {
 		m.res = nil
 		m.setErr(msg.err)

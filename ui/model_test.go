@@ -414,6 +414,11 @@ func TestErrorsGoToStatus(t *testing.T) {
 	if !h.m.statusErr || !strings.Contains(h.m.status, "disk on fire") {
 		t.Fatalf("status %q", h.m.status)
 	}
+	// The next key clears the status line; the funnel pane keeps the reason.
+	h.keys("j")
+	if h.m.status != "" || !strings.Contains(h.m.View(), "No result: disk on fire") {
+		t.Fatalf("status %q\n%s", h.m.status, h.m.View())
+	}
 	// Unknown event from a preset that does not fit.
 	be.loadErr = nil
 	h.keys("p")

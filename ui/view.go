@@ -67,8 +67,8 @@ func (m *Model) syncPanes() {
 		f.waiting = "computing…"
 	case len(m.def.Steps) > 0 && len(m.def.Steps) < 2:
 		f.waiting = "A funnel needs at least 2 steps: press a to add one."
-	case m.statusErr:
-		f.waiting = "No result: see the status line."
+	case m.resErr != nil:
+		f.waiting = "No result: " + m.resErr.Error()
 	}
 	if m.computing && m.res != nil {
 		f.label += " · updating…"
