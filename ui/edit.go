@@ -3,7 +3,6 @@ package ui
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -346,7 +345,11 @@ func exclusionSpan(i, n int) (int, int) {
 
 func (m *Model) openExclusionPicker() {
 	from, to := exclusionSpan(m.step, len(m.def.Steps))
-	items := make([]item, 0, len(m.events))
+	items := make([]item, 0, len(m.events)+len(m.def.Exclusions))
+	for i, x := range m.def.Exclusions {
+		items = append(items, item{label: fmt.Sprintf("remove: %s between %d and %d", strings.Join(x.Events, "|"), x.From, x.To),
+			value: itemRm + strconv.Itoa(i), detail: fmtFilters(x.Where)})
+	}
 	for _, e := range m.events {
 		it := item{label: e.Name, value: e.Name, detail: fmtInt(e.Users) + " users"}
 		if exclusionAt(m.def, e.Name, from, to) >= 0 {
@@ -354,9 +357,6 @@ func (m *Model) openExclusionPicker() {
 		}
 		items = append(items, it)
 	}
-	sort.SliceStable(items, func(i, j int) bool {
-		return strings.HasPrefix(items[i].detail, "excluded") && !strings.HasPrefix(items[j].detail, "excluded")
-	})
 	m.openPicker(pickExclude, fmt.Sprintf("Exclude users who do an event between step %d and %d (again removes)", from, to), items)
 }
 
@@ -370,6 +370,13 @@ func exclusionAt(d funnel.Definition, event string, from, to int) int {
 }
 
 func (m *Model) onExclude(it item) tea.Cmd {
+	if rest, ok := strings.CutPrefix(it.value, itemRm); ok {
+		i, _ := strconv.Atoi(rest)
+		return m.change("remove an exclusion", func(d *funnel.Definition) error {
+			d.Exclusions = append(d.Exclusions[:i], d.Exclusions[i+1:]...)
+			return nil
+		})
+	}
 	from, to := exclusionSpan(m.step, len(m.def.Steps))
 	if i := exclusionAt(m.def, it.value, from, to); i >= 0 {
 		return m.change(fmt.Sprintf("remove exclusion %s", it.value), func(d *funnel.Definition) error {

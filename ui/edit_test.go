@@ -127,6 +127,14 @@ func TestEverySettingEditable(t *testing.T) {
 	if len(m.def.Exclusions) != 0 {
 		t.Fatalf("choosing it again should remove it: %+v", m.def.Exclusions)
 	}
+	h.keys("j", "X")
+	h.typeText("search")
+	h.keys("enter", "k", "X")
+	h.typeText("remove")
+	h.keys("enter")
+	if len(m.def.Exclusions) != 0 {
+		t.Fatalf("remove from the list: %+v", m.def.Exclusions)
+	}
 	h.keys("o")
 	h.typeText("search")
 	h.keys("enter", "e")
@@ -336,5 +344,43 @@ func TestPresetSwitchesToItsDataset(t *testing.T) {
 	}
 	if !strings.Contains(m.status, "on its dataset blog") {
 		t.Errorf("status %q does not say it switched", m.status)
+	}
+}
+
+// Deleting or moving a step keeps exclusions and a step:N attribution on
+// the steps they named, so the edit is not refused as invalid.
+func TestStepEditsRenumber(t *testing.T) {
+	mk := func() funnel.Definition {
+		return funnel.Definition{
+			Steps:       []funnel.Step{{Events: []string{"a"}}, {Events: []string{"b"}}, {Events: []string{"c"}}, {Events: []string{"d"}}},
+			Exclusions:  []funnel.Exclusion{{Events: []string{"x"}, From: 1, To: 2}, {Events: []string{"y"}, From: 3, To: 4}},
+			Attribution: "step:4",
+		}
+	}
+	d := mk()
+	deleteStep(&d, 3) // d: y's span 3-4 becomes 3-3 and goes; step:4 → step:3
+	if len(d.Exclusions) != 1 || d.Exclusions[0].Events[0] != "x" || d.Attribution != "step:3" {
+		t.Fatalf("after delete: %+v %s", d.Exclusions, d.Attribution)
+	}
+	if err := d.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	d = mk()
+	deleteStep(&d, 0) // a: x's span goes, y's 3-4 → 2-3
+	if len(d.Exclusions) != 1 || d.Exclusions[0].From != 2 || d.Exclusions[0].To != 3 {
+		t.Fatalf("after delete of step 1: %+v", d.Exclusions)
+	}
+	d = mk()
+	moveStep(&d, 0, 1) // swap a and b: x's span 1-2 → 2-1 goes; step:4 stays
+	if len(d.Exclusions) != 1 || d.Exclusions[0].From != 3 || d.Attribution != "step:4" {
+		t.Fatalf("after move: %+v %s", d.Exclusions, d.Attribution)
+	}
+	d = mk()
+	moveStep(&d, 3, -1) // swap c and d: step:4 follows d to step:3, y's span 3-4 → 4-3 goes
+	if d.Attribution != "step:3" || len(d.Exclusions) != 1 || d.Exclusions[0].Events[0] != "x" {
+		t.Fatalf("after move down: %+v %s", d.Exclusions, d.Attribution)
+	}
+	if err := d.Validate(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -189,6 +189,15 @@ func deleteStep(d *funnel.Definition, i int) int {
 	}
 	steps := cloneSteps(d.Steps)
 	d.Steps = append(steps[:i], steps[i+1:]...)
+	renumber(d, func(k int, isTo bool) int {
+		switch {
+		case k > i+1:
+			return k - 1
+		case k == i+1 && isTo:
+			return k - 1 // the span ends at the step before the deleted one
+		}
+		return k // a span from the deleted step starts at the one that took its place
+	})
 	if i >= len(d.Steps) {
 		i = len(d.Steps) - 1
 	}
@@ -204,7 +213,34 @@ func moveStep(d *funnel.Definition, i, delta int) int {
 	steps := cloneSteps(d.Steps)
 	steps[i], steps[j] = steps[j], steps[i]
 	d.Steps = steps
+	renumber(d, func(k int, _ bool) int {
+		switch k {
+		case i + 1:
+			return j + 1
+		case j + 1:
+			return i + 1
+		}
+		return k
+	})
 	return j
+}
+
+// renumber keeps what refers to steps by number pointing at the same steps
+// after a delete or a move: exclusion spans (dropped when they no longer
+// span two steps) and a step:N attribution (kept within the steps).
+func renumber(d *funnel.Definition, to func(k int, isTo bool) int) {
+	var keep []funnel.Exclusion
+	for _, x := range d.Exclusions {
+		x.From, x.To = to(x.From, false), to(x.To, true)
+		if x.From >= 1 && x.From < x.To && x.To <= len(d.Steps) {
+			keep = append(keep, x)
+		}
+	}
+	d.Exclusions = keep
+	if a, err := funnel.ParseAttribution(d.Attribution); err == nil && a.Kind == "step" {
+		n := minInt(to(a.Step, false), len(d.Steps))
+		d.Attribution = "step:" + itoa(maxInt(1, n))
+	}
 }
 
 // addAlternative lets step i match event too (OR).
