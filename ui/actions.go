@@ -430,17 +430,17 @@ func (m *Model) afterPrompt(kind promptKind, v string) tea.Cmd {
 			m.clean.Name = v
 		}
 		if m.def.Name == v {
-			return tea.Batch(renameSavedCmd(m.ctx, m.be, m.dataset, old, v), rememberCmd(m.ctx, m.be, m.dataset, m.def.Clone()))
+			return tea.Batch(renameSavedCmd(m.ctx, m.be, m.dataset, old, v), m.remember())
 		}
 		return renameSavedCmd(m.ctx, m.be, m.dataset, old, v)
 	case promptRename, promptStepName:
 		// A name changes no number; remember it without a recompute.
-		return rememberCmd(m.ctx, m.be, m.dataset, m.def.Clone())
+		return m.remember()
 	case promptSave:
 		// The name is part of the funnel now: reopening shows it.
 		m.setClean()
 		return tea.Batch(saveCmd(m.ctx, m.be, m.dataset, strings.TrimSpace(v), m.def.Clone()),
-			rememberCmd(m.ctx, m.be, m.dataset, m.def.Clone()))
+			m.remember())
 	}
 	return m.recompute()
 }

@@ -80,4 +80,5 @@ type Options struct {
 const (
 	settingLastDataset = "last_dataset"
 	settingLastFunnel  = "last_funnel:"
+	settingLastClean   = "last_funnel_clean:"
 )

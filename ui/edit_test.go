@@ -384,3 +384,24 @@ func TestStepEditsRenumber(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// Unsaved edits survive a restart as unsaved: marked, and p asks.
+func TestUnsavedAcrossRestart(t *testing.T) {
+	be := newFakeBackend()
+	h := newHarness(t, be, 100, 30)
+	h.keys("d")
+	h2 := newHarness(t, be, 100, 30)
+	if len(h2.m.def.Steps) != 3 || !h2.m.changed() || !strings.Contains(h2.m.hdr.View(), "(changed)") {
+		t.Fatalf("restart: %d steps, changed %v", len(h2.m.def.Steps), h2.m.changed())
+	}
+	h2.keys("p", "enter")
+	if h2.m.confirm == nil {
+		t.Fatal("p replaced last session's unsaved edits without asking")
+	}
+	h3 := newHarness(t, be, 100, 30)
+	h3.keys("s", "enter")
+	h4 := newHarness(t, be, 100, 30)
+	if h4.m.changed() {
+		t.Fatal("saved, yet marked changed after a restart")
+	}
+}

@@ -313,11 +313,14 @@ func (m *Model) onDataset(msg datasetMsg) tea.Cmd {
 	m.dataset, m.info, m.events, m.props = msg.name, msg.info, msg.events, msg.props
 	m.res, m.ev, m.resErr = nil, nil, nil
 
-	def, src := m.startingFunnel(msg)
+	def, src, fromLast := m.startingFunnel(msg)
 	m.opened = true
 	m.def = def
 	m.step = 0
 	m.setClean()
+	if c, err := funnel.Decode([]byte(msg.lastClean)); fromLast && err == nil {
+		m.clean = c // unsaved edits of the last session stay marked
+	}
 	m.syncPanes()
 	if src != "" {
 		m.setStatus(src)
@@ -328,26 +331,26 @@ func (m *Model) onDataset(msg datasetMsg) tea.Cmd {
 // startingFunnel picks what to show on opening a dataset: the preset asked
 // for on the command line, else the last funnel looked at here, else the
 // first preset this dataset has the events for.
-func (m *Model) startingFunnel(msg datasetMsg) (funnel.Definition, string) {
+func (m *Model) startingFunnel(msg datasetMsg) (def funnel.Definition, note string, fromLast bool) {
 	if want := m.wantPreset; want != "" {
 		m.wantPreset = ""
 		for _, p := range m.opts.Presets {
 			if p.Name == want {
-				return p.Definition.Clone(), "preset " + want + " on its dataset " + msg.name
+				return p.Definition.Clone(), "preset " + want + " on its dataset " + msg.name, false
 			}
 		}
 	}
 	if !m.opened && m.opts.Preset != "" {
 		for _, p := range m.opts.Presets {
 			if p.Name == m.opts.Preset {
-				return p.Definition.Clone(), ""
+				return p.Definition.Clone(), "", false
 			}
 		}
-		return funnel.Definition{}, fmt.Sprintf("no preset %q: press p to pick one", m.opts.Preset)
+		return funnel.Definition{}, fmt.Sprintf("no preset %q: press p to pick one", m.opts.Preset), false
 	}
 	if msg.last != "" {
 		if d, err := funnel.Decode([]byte(msg.last)); err == nil && len(d.Steps) > 0 {
-			return d, ""
+			return d, "", true
 		}
 	}
 	have := map[string]bool{}
@@ -356,15 +359,15 @@ func (m *Model) startingFunnel(msg datasetMsg) (funnel.Definition, string) {
 	}
 	for _, p := range m.opts.Presets {
 		if p.Dataset == msg.name {
-			return p.Definition.Clone(), ""
+			return p.Definition.Clone(), "", false
 		}
 	}
 	for _, p := range m.opts.Presets {
 		if presetFits(p, have) {
-			return p.Definition.Clone(), ""
+			return p.Definition.Clone(), "", false
 		}
 	}
-	return funnel.Definition{}, ""
+	return funnel.Definition{}, "", false
 }
 
 func presetFits(p Preset, have map[string]bool) bool {
@@ -417,7 +420,7 @@ func (m *Model) onComputed(msg computedMsg) tea.Cmd {
 		m.ev = msg.ev
 	}
 	m.syncPanes()
-	return rememberCmd(m.ctx, m.be, m.dataset, m.def.Clone())
+	return m.remember()
 }
 
 func (m *Model) onSavedList(msg savedListMsg) tea.Cmd {
@@ -444,6 +447,11 @@ func (m *Model) onSavedList(msg savedListMsg) tea.Cmd {
 	}
 	m.savedList = msg.list
 	return nil
+}
+
+// remember stores the funnel on screen for the next start.
+func (m *Model) remember() tea.Cmd {
+	return rememberCmd(m.ctx, m.be, m.dataset, m.def.Clone(), m.clean.Clone())
 }
 
 // tick starts the spinner; Update-level tests switch it off because its

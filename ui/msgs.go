@@ -35,7 +35,9 @@ type datasetMsg struct {
 	events []store.EventCount
 	props  []store.PropInfo
 	last   string // the last funnel looked at in this dataset, as JSON
-	err    error
+	// lastClean is the funnel that one was opened or saved as (JSON).
+	lastClean string
+	err       error
 }
 
 type computedMsg struct {
@@ -110,6 +112,7 @@ func loadDatasetCmd(ctx context.Context, be Backend, seq int, name string) tea.C
 			return msg
 		}
 		msg.last, _ = be.Setting(ctx, settingLastFunnel+name)
+		msg.lastClean, _ = be.Setting(ctx, settingLastClean+name)
 		return msg
 	}
 }
@@ -177,15 +180,21 @@ func compareCmd(ctx context.Context, f func(context.Context) ([]Comparison, erro
 	}
 }
 
-// rememberCmd stores what is on screen so the next start opens with it.
-func rememberCmd(ctx context.Context, be Backend, dataset string, def funnel.Definition) tea.Cmd {
+// rememberCmd stores what is on screen, and the funnel it was opened or
+// saved as, so the next start opens with it and still knows what is unsaved.
+func rememberCmd(ctx context.Context, be Backend, dataset string, def, clean funnel.Definition) tea.Cmd {
 	return func() tea.Msg {
-		b, err := json.Marshal(def)
-		if err != nil {
-			return settingMsg{err: err}
-		}
-		if err := be.SetSetting(ctx, settingLastFunnel+dataset, string(b)); err != nil {
-			return settingMsg{err: fmt.Errorf("remember funnel: %w", err)}
+		for _, s := range []struct {
+			key string
+			def funnel.Definition
+		}{{settingLastFunnel + dataset, def}, {settingLastClean + dataset, clean}} {
+			b, err := json.Marshal(s.def)
+			if err != nil {
+				return settingMsg{err: err}
+			}
+			if err := be.SetSetting(ctx, s.key, string(b)); err != nil {
+				return settingMsg{err: fmt.Errorf("remember funnel: %w", err)}
+			}
 		}
 		if err := be.SetSetting(ctx, settingLastDataset, dataset); err != nil {
 			return settingMsg{err: fmt.Errorf("remember dataset: %w", err)}
