@@ -34,7 +34,7 @@ func (f *funnelFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.steps, "steps", "", `funnel steps: "a,b|c,d" (comma between steps, | between alternatives; a step may carry filters: view_product[device=mobile])`)
 	fl.StringVar(&f.file, "funnel", "", "read the funnel definition from a JSON file")
 	fl.StringVar(&f.preset, "preset", "", "use a preset funnel (list them with: microfunnel presets)")
-	fl.StringVar(&f.saved, "saved", "", "use a saved funnel (list them with: microfunnel funnels); its dataset unless --dataset says")
+	fl.StringVar(&f.saved, "saved", "", "run a saved funnel on its dataset (list them with: microfunnel funnels; --dataset picks one when several datasets have that name)")
 	fl.StringVar(&f.window, "window", "", "conversion window from step 1 to every later step: 30m, 24h, 7d, 2w (default 7d)")
 	fl.StringVar(&f.maxGap, "max-gap", "", "maximum time between two consecutive steps (default none)")
 	fl.StringVar(&f.mode, "mode", "", "order mode: sequential, strict or any (default sequential)")
