@@ -139,13 +139,8 @@ func attrOf(d funnel.Definition) string {
 	return d.Attribution
 }
 
-func fmtFilter(f funnel.Filter) string {
-	switch f.Op {
-	case "in", "not in":
-		return f.Key + " " + f.Op + " (" + strings.Join(f.Values, ",") + ")"
-	}
-	return f.Key + f.Op + strings.Join(f.Values, ",")
-}
+// fmtFilter writes a filter the way the filter prompt reads it.
+func fmtFilter(f funnel.Filter) string { return f.String() }
 
 func fmtFilters(fs []funnel.Filter) string {
 	s := make([]string, len(fs))
