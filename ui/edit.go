@@ -36,19 +36,22 @@ func (m *Model) change(what string, fn func(d *funnel.Definition) error) tea.Cmd
 // field open on an error.
 func (m *Model) tryChange(what string, fn func(d *funnel.Definition) error) error {
 	d := m.def.Clone()
-	if err := fn(&d); err != nil {
+	step := m.step // fn may move the focused step with the edit
+	err := fn(&d)
+	if err == nil {
+		err = m.check(&d)
+	}
+	if err != nil {
+		m.step = step
 		return err
 	}
-	if err := m.check(&d); err != nil {
-		return err
-	}
-	m.pushUndo(what)
+	m.pushUndo(what, step)
 	m.def = d
 	return nil
 }
 
-func (m *Model) pushUndo(what string) {
-	m.undo = append(m.undo, snapshot{def: m.def.Clone(), step: m.step, what: what})
+func (m *Model) pushUndo(what string, step int) {
+	m.undo = append(m.undo, snapshot{def: m.def.Clone(), step: step, what: what})
 	if len(m.undo) > maxUndo {
 		m.undo = m.undo[len(m.undo)-maxUndo:]
 	}
