@@ -40,7 +40,7 @@ func (a *app) datasetsCmd() *cobra.Command {
 			}
 			t := table{header: []string{"dataset", "events", "users", "first", "last"}, json: nonNil(ds)}
 			for _, d := range ds {
-				t.rows = append(t.rows, []string{d.Name, count(d.Events), count(d.Users), fmtTime(d.First), fmtTime(d.Last)})
+				t.rows = append(t.rows, []any{d.Name, d.Events, d.Users, fmtTime(d.First), fmtTime(d.Last)})
 			}
 			return t.write(cmd.OutOrStdout(), format)
 		},
@@ -86,7 +86,7 @@ func (a *app) eventsCmd() *cobra.Command {
 			}
 			t := table{header: []string{"event", "events", "users"}, json: nonNil(ec)}
 			for _, e := range ec {
-				t.rows = append(t.rows, []string{e.Name, count(e.Events), count(e.Users)})
+				t.rows = append(t.rows, []any{e.Name, e.Events, e.Users})
 			}
 			return t.write(cmd.OutOrStdout(), format)
 		},
@@ -115,7 +115,7 @@ func (a *app) propsCmd() *cobra.Command {
 				}
 				t := table{header: []string{"value", "users", "events"}, json: nonNil(vs)}
 				for _, v := range vs {
-					t.rows = append(t.rows, []string{v.Value, count(v.Users), count(v.Events)})
+					t.rows = append(t.rows, []any{v.Value, v.Users, v.Events})
 				}
 				return t.write(cmd.OutOrStdout(), format)
 			}
@@ -125,7 +125,7 @@ func (a *app) propsCmd() *cobra.Command {
 			}
 			t := table{header: []string{"property", "type", "distinct values", "events"}, json: nonNil(ps)}
 			for _, p := range ps {
-				t.rows = append(t.rows, []string{p.Key, p.Type, count(p.Distinct), count(p.Events)})
+				t.rows = append(t.rows, []any{p.Key, p.Type, p.Distinct, p.Events})
 			}
 			return t.write(cmd.OutOrStdout(), format)
 		},

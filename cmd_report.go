@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
 	"microfunnel/funnel"
@@ -22,9 +21,9 @@ import (
 
 // funnelFlags are the flags that define or adjust a funnel.
 type funnelFlags struct {
-	steps, file, preset          string
+	steps, file, preset, saved   string
 	window, maxGap, mode, counts string
-	by, attribution              string
+	by, attribution, segment     string
 	where                        []string
 	from, to                     string
 	top                          int
@@ -35,32 +34,31 @@ func (f *funnelFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.steps, "steps", "", `funnel steps: "a,b|c,d" (comma between steps, | between alternatives; a step may carry filters: view_product[device=mobile])`)
 	fl.StringVar(&f.file, "funnel", "", "read the funnel definition from a JSON file")
 	fl.StringVar(&f.preset, "preset", "", "use a preset funnel (list them with: microfunnel presets)")
+	fl.StringVar(&f.saved, "saved", "", "run a saved funnel on its dataset (list them with: microfunnel funnels; --dataset picks one when several datasets have that name)")
 	fl.StringVar(&f.window, "window", "", "conversion window from step 1 to every later step: 30m, 24h, 7d, 2w (default 7d)")
 	fl.StringVar(&f.maxGap, "max-gap", "", "maximum time between two consecutive steps (default none)")
 	fl.StringVar(&f.mode, "mode", "", "order mode: sequential, strict or any (default sequential)")
 	fl.StringVar(&f.counts, "count", "", "counting: users (unique users) or totals (every attempt)")
 	fl.StringVar(&f.by, "by", "", "break down by this property")
 	fl.StringVar(&f.attribution, "attribution", "", "breakdown value from: first (step 1's event), last (last step reached) or step:N")
+	fl.StringVar(&f.segment, "segment", "", "keep only the users of one breakdown row: KEY=VALUE, attributed as --attribution says; equals that row of --by KEY")
 	fl.StringArrayVar(&f.where, "where", nil, `filter every step: KEY=VALUE, KEY!=VALUE, "KEY in (a,b)", "KEY>=N" (>, >=, <, <= on number properties; repeatable)`)
 	fl.StringVar(&f.from, "from", "", "first day (YYYY-MM-DD or RFC 3339, UTC)")
 	fl.StringVar(&f.to, "to", "", "last day, inclusive (YYYY-MM-DD or RFC 3339, UTC)")
 	fl.IntVar(&f.top, "top", 0, "segments shown before the rest fold into (other) (default 10)")
 }
 
-// definition builds the funnel from exactly one of --steps, --funnel and
-// --preset, then applies the other flags on top.
-func (f *funnelFlags) definition() (funnel.Definition, error) {
+// definition builds the funnel from exactly one of --steps, --funnel,
+// --preset and --saved (whose definition the caller looked up: saved), then
+// applies the other flags on top.
+func (f *funnelFlags) definition(saved *funnel.Definition) (funnel.Definition, error) {
 	var def funnel.Definition
-	given := 0
-	for _, s := range []string{f.steps, f.file, f.preset} {
-		if s != "" {
-			given++
-		}
-	}
-	if given != 1 {
-		return def, usagef("give exactly one of --steps, --funnel or --preset")
+	if err := f.oneSource(); err != nil {
+		return def, err
 	}
 	switch {
+	case f.saved != "":
+		def = saved.Clone()
 	case f.steps != "":
 		steps, err := funnel.ParseSteps(f.steps)
 		if err != nil {
@@ -74,9 +72,7 @@ func (f *funnelFlags) definition() (funnel.Definition, error) {
 		}
 		// Unknown fields are errors: a misspelt "windw" must not silently
 		// give the default window.
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&def); err != nil {
+		if def, err = funnel.Decode(b); err != nil {
 			return def, fmt.Errorf("--funnel %s: %w (see `microfunnel presets NAME` for an example file)", f.file, err)
 		}
 	default:
@@ -109,6 +105,13 @@ func (f *funnelFlags) definition() (funnel.Definition, error) {
 	}
 	if f.by != "" {
 		def.By = f.by
+	}
+	if f.segment != "" {
+		sf, err := funnel.ParseSegment(f.segment)
+		if err != nil {
+			return def, usagef("--segment: %v", err)
+		}
+		def.Segment = &sf
 	}
 	if f.attribution != "" {
 		a, err := funnel.ParseAttribution(f.attribution)
@@ -149,6 +152,19 @@ func (f *funnelFlags) definition() (funnel.Definition, error) {
 	return def, nil
 }
 
+func (f *funnelFlags) oneSource() error {
+	given := 0
+	for _, s := range []string{f.steps, f.file, f.preset, f.saved} {
+		if s != "" {
+			given++
+		}
+	}
+	if given != 1 {
+		return usagef("give exactly one of --steps, --funnel, --preset or --saved")
+	}
+	return nil
+}
+
 // report is what `report --format json` prints: the Result's fields plus
 // the dataset, the definition and timings.
 type report struct {
@@ -176,9 +192,12 @@ func computeReport(cmd *cobra.Command, st *store.Store, dataset string, def funn
 	t1 := time.Now()
 	if err := funnel.CheckNames(&def, ev); err != nil {
 		var un *funnel.UnknownNameError
-		if preset != "" && errors.As(err, &un) {
+		if preset != "" && errors.As(err, &un) && un.Kind == "event" {
 			return nil, fmt.Errorf("preset %s needs %ss missing from dataset %s: %s", preset, un.Kind, dataset, strings.Join(un.Names, ", "))
 		}
+		return nil, fmt.Errorf("dataset %s: %w", dataset, err)
+	}
+	if err := funnel.CheckValues(&def, ev); err != nil {
 		return nil, fmt.Errorf("dataset %s: %w", dataset, err)
 	}
 	res, err := funnel.Compute(&def, ev)
@@ -190,14 +209,19 @@ func computeReport(cmd *cobra.Command, st *store.Store, dataset string, def funn
 
 func (a *app) reportCmd() *cobra.Command {
 	var ff funnelFlags
-	var dataset, format string
+	var dataset, format, save string
 	cmd := &cobra.Command{
-		Use:   "report --dataset NAME (--steps \"a,b|c,d\" | --funnel FILE | --preset NAME) [flags]",
+		Use:   "report --dataset NAME (--steps \"a,b|c,d\" | --funnel FILE | --preset NAME | --saved NAME) [flags]",
 		Short: "Print a funnel with drop-off bars, by segment, as a table, JSON, CSV or Markdown",
 		Long: `Print a funnel: per step the users, conversion from step 1 and from the
 previous step, drop-off, 95% Wilson intervals and time from the previous
 step; with --by, the same for each segment, marking segments whose step
 conversion differs significantly from the other users (Holm-corrected).
+The table and Markdown headers list every active setting.
+
+--segment KEY=VALUE keeps the users of one row of the breakdown by KEY
+(with --attribution), so it equals that row of --by KEY. --save NAME saves
+what was computed (flags included) for the dashboard's O and for --saved.
 
 See docs/SEMANTICS.md for exactly what is counted.`,
 		Args: cobra.NoArgs,
@@ -205,13 +229,34 @@ See docs/SEMANTICS.md for exactly what is counted.`,
 			if err := checkFormat(format, "table", "json", "csv", "markdown"); err != nil {
 				return err
 			}
-			def, err := ff.definition()
-			if err != nil {
+			if save != "" && strings.TrimSpace(save) == "" {
+				return usagef("--save: the name is empty")
+			}
+			// Flags are checked before the database is opened, except what
+			// a saved funnel needs the database for.
+			if err := ff.oneSource(); err != nil {
 				return err
+			}
+			var def funnel.Definition
+			var err error
+			if ff.saved == "" {
+				if def, err = ff.definition(nil); err != nil {
+					return err
+				}
 			}
 			st, err := a.open()
 			if err != nil {
 				return err
+			}
+			if ff.saved != "" {
+				f, err := findSaved(cmd, st, dataset, ff.saved)
+				if err != nil {
+					return fmt.Errorf("--saved: %w", err)
+				}
+				dataset = f.Dataset
+				if def, err = ff.definition(&f.Definition); err != nil {
+					return err
+				}
 			}
 			if dataset == "" {
 				if dataset, err = defaultDataset(cmd, st, ff.preset); err != nil {
@@ -222,9 +267,17 @@ See docs/SEMANTICS.md for exactly what is counted.`,
 			if err != nil {
 				return err
 			}
+			if save != "" {
+				if err := st.SaveFunnel(cmd.Context(), dataset, save, def); err != nil {
+					return err
+				}
+				rep.Definition.Name = save
+				fmt.Fprintf(cmd.ErrOrStderr(), "saved funnel %s in %s (run it again with: microfunnel report --saved %q)\n", save, dataset, save)
+			}
 			return writeReport(cmd.OutOrStdout(), rep, format)
 		},
 	}
+	cmd.Flags().StringVar(&save, "save", "", "save the funnel computed (with every flag) under this name in the dataset")
 	cmd.Flags().StringVarP(&dataset, "dataset", "d", "", "dataset (default: the preset's sample dataset, or the only dataset)")
 	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json, csv or markdown")
 	ff.register(cmd)
@@ -255,18 +308,24 @@ func writeReport(w io.Writer, rep *report, format string) error {
 	case "csv":
 		return writeReportCSV(w, rep.Result)
 	case "markdown":
-		return ui.RenderMarkdown(w, rep.Result)
+		return ui.RenderMarkdown(w, rep.Result, ui.ReportOptions{Dataset: rep.Dataset, Definition: &rep.Definition})
 	default:
-		return ui.RenderReport(w, rep.Result, ui.ReportOptions{Color: useColor(os.Stdout), Width: termWidth(), Dataset: rep.Dataset})
+		return ui.RenderReport(w, rep.Result, ui.ReportOptions{Color: useColor(os.Stdout), Width: termWidth(), Dataset: rep.Dataset, Definition: &rep.Definition})
 	}
 }
 
-// termWidth is $COLUMNS when set, else 100.
+// termWidth is $COLUMNS when set, else the terminal's width when stdout is
+// one, else 80. Machine formats (json, csv) never wrap whatever it says.
 func termWidth() int {
 	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n >= 40 {
 		return n
 	}
-	return 100
+	if isTerminal(os.Stdout) {
+		if w, _, err := term.GetSize(os.Stdout.Fd()); err == nil && w > 0 {
+			return max(w, 40)
+		}
+	}
+	return 80
 }
 
 func f4(x float64) string { return strconv.FormatFloat(x, 'f', 4, 64) }

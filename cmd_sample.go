@@ -125,7 +125,7 @@ save it, edit it and pass it to report --funnel.`,
 				Dataset    string            `json:"dataset"`
 				Definition funnel.Definition `json:"definition"`
 			}
-			t := table{header: []string{"preset", "business", "steps", "micro conversions", "description"}}
+			t := table{header: []string{"preset", "business", "steps", "micro conversions", "description"}, width: termWidth()}
 			var js []presetJSON
 			for _, p := range sample.Presets() {
 				var steps, micro []string
@@ -135,7 +135,7 @@ save it, edit it and pass it to report --funnel.`,
 				for _, s := range p.Definition.Micro {
 					micro = append(micro, s.StepName())
 				}
-				t.rows = append(t.rows, []string{p.Name, string(p.Business), strings.Join(steps, " > "), strings.Join(micro, ", "), p.Definition.Description})
+				t.rows = append(t.rows, []any{p.Name, string(p.Business), strings.Join(steps, " > "), strings.Join(micro, ", "), p.Definition.Description})
 				js = append(js, presetJSON{p.Name, p.Business, sample.DefaultDataset(p.Business), p.Definition})
 			}
 			t.json = js

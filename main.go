@@ -120,20 +120,26 @@ prints the store's funnel report instead.`,
 	root.AddCommand(
 		a.importCmd(),
 		a.datasetsCmd(), a.eventsCmd(), a.propsCmd(), a.dropCmd(), a.exportCmd(),
-		a.reportCmd(), a.sampleCmd(), a.presetsCmd(), a.compareCmd(), a.uiCmd(), a.benchCmd(),
+		a.reportCmd(), a.funnelsCmd(), a.sampleCmd(), a.presetsCmd(), a.compareCmd(), a.uiCmd(), a.benchCmd(),
 	)
-	// A wrong number of arguments is a usage error (exit 2), like a wrong flag.
-	for _, c := range append(root.Commands(), root) {
-		if args := c.Args; args != nil {
-			c.Args = func(c *cobra.Command, a []string) error {
-				if err := args(c, a); err != nil {
-					return usageError{fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
-				}
-				return nil
+	usageArgs(root)
+	return root
+}
+
+// usageArgs makes a wrong number of arguments a usage error (exit 2), like
+// a wrong flag, for c and every command under it.
+func usageArgs(c *cobra.Command) {
+	if args := c.Args; args != nil {
+		c.Args = func(c *cobra.Command, a []string) error {
+			if err := args(c, a); err != nil {
+				return usageError{fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 			}
+			return nil
 		}
 	}
-	return root
+	for _, sub := range c.Commands() {
+		usageArgs(sub)
+	}
 }
 
 // isTerminal reports whether f is a character device (a terminal).

@@ -128,7 +128,7 @@ func TestErrors(t *testing.T) {
 		{[]string{"report", "--dataset", "store", "--steps", "view_product,add_to_crt"}, `unknown event "add_to_crt" (did you mean "add_to_cart"?)`, false},
 		{[]string{"report", "--dataset", "store", "--steps", "view_product,purchase", "--by", "devise"}, `unknown property "devise"`, false},
 		{[]string{"report", "--dataset", "content", "--preset", "store"}, "preset store needs events missing from dataset content: view_product, add_to_cart, begin_checkout, purchase", false},
-		{[]string{"report", "--dataset", "store"}, "give exactly one of --steps, --funnel or --preset", true},
+		{[]string{"report", "--dataset", "store"}, "give exactly one of --steps, --funnel, --preset or --saved", true},
 		{[]string{"report", "--dataset", "store", "--steps", "a"}, "2 to 32 steps", true},
 		{[]string{"report", "--dataset", "store", "--preset", "store", "--window", "soon"}, `--window: duration "soon"`, true},
 		{[]string{"report", "--dataset", "store", "--preset", "store", "--format", "xml"}, `unknown --format "xml"`, true},

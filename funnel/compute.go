@@ -2,6 +2,7 @@ package funnel
 
 import (
 	"errors"
+	"fmt"
 	"runtime"
 	"sort"
 	"sync"
@@ -33,6 +34,17 @@ func Compute(d *Definition, ev *Events) (*Result, error) {
 	}
 	if ev == nil {
 		ev = &Events{}
+	}
+	if d.Segment != nil {
+		if err := d.Validate(); err != nil {
+			return nil, fmt.Errorf("funnel definition: %w", err)
+		}
+		if ev.Len() > 0 || len(ev.Names) > 0 {
+			if err := checkSegmentValue(d.Segment, ev); err != nil {
+				return nil, err
+			}
+		}
+		return computeSegment(d, ev)
 	}
 	p, err := compile(d, ev, false)
 	if err != nil {

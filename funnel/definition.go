@@ -74,6 +74,8 @@ type Definition struct {
 	By          string      `json:"by,omitempty"`    // breakdown property
 	Attribution string      `json:"attribution,omitempty"`
 	TopN        int         `json:"top_n,omitempty"` // segments kept before (other); 0 means DefaultTopN
+	// Segment keeps only the users of one breakdown row (see SegmentFilter).
+	Segment *SegmentFilter `json:"segment,omitempty"`
 	// Micro lists a business's micro conversions (presets use it; compare
 	// reports each one's share and its lift on the macro conversion).
 	Micro []Step `json:"micro,omitempty"`

@@ -138,6 +138,10 @@ func simpleFilter(src, key, op, val string) (Filter, error) {
 	if val == "" {
 		return Filter{}, fmt.Errorf("filter %q: missing value after %q", src, op)
 	}
+	if strings.HasPrefix(val, "=") {
+		// "device==mobile" would otherwise look for the value "=mobile".
+		return Filter{}, fmt.Errorf("filter %q: one = between key and value (%s%s%s)", src, key, op, strings.TrimLeft(val, "= "))
+	}
 	return Filter{Key: key, Op: op, Values: []string{unquote(val)}}, nil
 }
 

@@ -75,6 +75,11 @@ func (d *Definition) Validate() error {
 			errs = append(errs, fmt.Errorf("micro conversion %d: %w", i+1, err))
 		}
 	}
+	if d.Segment != nil {
+		if err := d.Segment.validate(d.By); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if d.From != nil && d.To != nil && d.To.Before(d.From.Time) {
 		errs = append(errs, fmt.Errorf("date range: from %s is after to %s", d.From, d.To))
 	}
@@ -198,12 +203,18 @@ func CheckNames(d *Definition, ev *Events) error {
 	if d.By != "" {
 		addProp(d.By)
 	}
+	if d.Segment != nil {
+		addProp(d.Segment.Key)
+	}
 	var errs []error
 	if len(unknownEv) > 0 {
 		errs = append(errs, newUnknown("event", unknownEv, ev.Names))
 	}
 	if len(unknownProp) > 0 {
 		errs = append(errs, newUnknown("property", unknownProp, ev.KeyNames()))
+	}
+	if err := checkSegmentValue(d.Segment, ev); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
@@ -267,4 +278,77 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// checkSegmentValue reports a segment value the dataset never has.
+func checkSegmentValue(s *SegmentFilter, ev *Events) error {
+	if s == nil || s.Value == OtherSegment || s.Value == NoneSegment {
+		return nil
+	}
+	vals, ok := propValues(ev, s.Key)
+	if !ok || contains(vals, s.Value) {
+		return nil // an unknown key is reported as an unknown property
+	}
+	return newUnknown("value of "+s.Key, []string{s.Value}, vals)
+}
+
+// CheckValues reports filter values (on steps, on every step, in
+// exclusions) that no event of ev has, with the closest existing values, as
+// *UnknownNameError values of kind "value of KEY". A filter on a value that
+// never occurs matches nothing, which reads as "nobody entered" rather than
+// as the typo it usually is. Unknown keys are CheckNames' to report.
+func CheckValues(d *Definition, ev *Events) error {
+	var errs []error
+	seen := map[string]bool{}
+	check := func(fs []Filter) {
+		for _, f := range fs {
+			if numericOp(f.Op) {
+				continue // a threshold, not one of the values
+			}
+			vals, ok := propValues(ev, f.Key)
+			if !ok {
+				continue
+			}
+			var unknown []string
+			for _, v := range f.Values {
+				if !seen[f.Key+"\x00"+v] && !contains(vals, v) {
+					seen[f.Key+"\x00"+v] = true
+					unknown = append(unknown, v)
+				}
+			}
+			if len(unknown) > 0 {
+				errs = append(errs, newUnknown("value of "+f.Key, unknown, vals))
+			}
+		}
+	}
+	check(d.Where)
+	for _, s := range d.Steps {
+		check(s.Where)
+	}
+	for _, x := range d.Exclusions {
+		check(x.Where)
+	}
+	return errors.Join(errs...)
+}
+
+// propValues is the values key takes in ev (without the empty "no value"),
+// loading its column if need be.
+func propValues(ev *Events, key string) ([]string, bool) {
+	p, err := ev.Property(key)
+	if err != nil {
+		return nil, false
+	}
+	if len(p.Values) > 0 && p.Values[0] == "" {
+		return p.Values[1:], true
+	}
+	return p.Values, true
+}
+
+func contains(list []string, v string) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
 }

@@ -3,7 +3,6 @@ package sample
 import (
 	"bytes"
 	"embed"
-	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -54,10 +53,8 @@ var presets = func() []Preset {
 		if err != nil {
 			panic(fmt.Sprintf("sample: preset %s: %v", o.name, err))
 		}
-		var def funnel.Definition
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&def); err != nil {
+		def, err := funnel.Decode(raw)
+		if err != nil {
 			panic(fmt.Sprintf("sample: preset %s: %v", file, err))
 		}
 		out = append(out, Preset{Name: o.name, Business: o.business, File: file, Definition: def, raw: raw})
@@ -109,13 +106,9 @@ func PresetNames() []string {
 	return names
 }
 
-// clone copies the definition's slices so callers cannot edit the shared
-// parsed presets; the simplest deep copy of plain data is a JSON round trip.
+// clone copies the definition so callers cannot edit the shared parsed
+// presets.
 func (p Preset) clone() Preset {
-	var def funnel.Definition
-	if err := json.Unmarshal(p.raw, &def); err != nil {
-		panic(fmt.Sprintf("sample: preset %s: %v", p.File, err))
-	}
-	p.Definition = def
+	p.Definition = p.Definition.Clone()
 	return p
 }

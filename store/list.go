@@ -147,19 +147,29 @@ func (s *Store) Funnels(ctx context.Context, dataset string) ([]SavedFunnel, err
 	if err != nil {
 		return nil, fmt.Errorf("list funnels: %w", translate(err))
 	}
+	return scanFunnels(rows, dataset)
+}
+
+// scanFunnels reads rows of (dataset name,) name, definition, saved_ms;
+// the dataset column is absent when dataset is given.
+func scanFunnels(rows *sql.Rows, dataset string) ([]SavedFunnel, error) {
 	defer rows.Close()
 	var out []SavedFunnel
 	for rows.Next() {
-		var f SavedFunnel
+		f := SavedFunnel{Dataset: dataset}
 		var def string
 		var ms int64
-		if err := rows.Scan(&f.Name, &def, &ms); err != nil {
+		dst := []any{&f.Name, &def, &ms}
+		if dataset == "" {
+			dst = append([]any{&f.Dataset}, dst...)
+		}
+		if err := rows.Scan(dst...); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(def), &f.Definition); err != nil {
-			return nil, fmt.Errorf("saved funnel %s: %w", f.Name, err)
+			return nil, fmt.Errorf("saved funnel %s in %s: %w", f.Name, f.Dataset, err)
 		}
-		f.Dataset, f.Saved = dataset, time.UnixMilli(ms).UTC()
+		f.Saved = time.UnixMilli(ms).UTC()
 		out = append(out, f)
 	}
 	return out, rows.Err()
@@ -179,4 +189,46 @@ func (s *Store) DeleteFunnel(ctx context.Context, dataset, name string) error {
 		return fmt.Errorf("funnel %q: %w", name, ErrNotFound)
 	}
 	return nil
+}
+
+// RenameFunnel renames a dataset's saved funnel (and the name inside its
+// definition): ErrNotFound when there is no funnel old, ErrExists when new
+// is taken.
+func (s *Store) RenameFunnel(ctx context.Context, dataset, old, new string) error {
+	if new == "" {
+		return errors.New("empty name")
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		id, err := s.datasetID(ctx, tx, dataset)
+		if err != nil {
+			return err
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM funnels WHERE dataset_id = ? AND name = ?`, id, new).Scan(&n); err != nil {
+			return translate(err)
+		}
+		if n > 0 && new != old {
+			return fmt.Errorf("funnel %q in %s: %w", new, dataset, ErrExists)
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE funnels SET name = ?, definition = json_set(definition, '$.name', ?) WHERE dataset_id = ? AND name = ?`,
+			new, new, id, old)
+		if err != nil {
+			return translate(err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("funnel %q in %s: %w", old, dataset, ErrNotFound)
+		}
+		return nil
+	})
+}
+
+// FunnelsAll lists the saved funnels of every dataset, by dataset, then
+// most recently saved first.
+func (s *Store) FunnelsAll(ctx context.Context) ([]SavedFunnel, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT d.name, f.name, f.definition, f.saved_ms FROM funnels f
+		JOIN datasets d ON d.id = f.dataset_id ORDER BY d.name, f.saved_ms DESC, f.name`)
+	if err != nil {
+		return nil, translate(err)
+	}
+	return scanFunnels(rows, "")
 }

@@ -84,7 +84,7 @@ func writeParts(ctx context.Context, q queryer, ds, version int64, parts map[str
 type dsMeta struct {
 	id, version, events, users int64
 	names                      int
-	links                      int // merged ids (identity stitching)
+	links                      int       // merged ids (identity stitching)
 	keys                       []keyMeta // sorted by key
 }
 

@@ -16,6 +16,11 @@ func (m *Model) onKey(k tea.KeyMsg) tea.Cmd {
 	if k.String() == "ctrl+c" {
 		return tea.Quit
 	}
+	// Any key starts a new action: the last one's note goes (a failed
+	// computation keeps its message in the funnel pane).
+	if m.prompt == nil && m.picker == nil && m.confirm == nil && len(m.pending) == 0 {
+		m.setStatus("")
+	}
 	// Keys typed faster than a frame arrive as one message ("jjk"); outside
 	// a text field each is a command of its own.
 	if k.Type == tea.KeyRunes && len(k.Runes) > 1 && !k.Paste && m.prompt == nil && m.picker == nil {
@@ -25,11 +30,14 @@ func (m *Model) onKey(k tea.KeyMsg) tea.Cmd {
 		}
 		return tea.Batch(cmds...)
 	}
-	if !key.Matches(k, m.keys.Quit) || m.prompt != nil || m.picker != nil {
+	if k.String() != "q" || m.prompt != nil || m.picker != nil {
 		if len(m.pending) > 0 || m.mustWait(k) {
 			m.hold(k)
 			return nil
 		}
+	}
+	if m.confirm != nil {
+		return m.onConfirmKey(k)
 	}
 	if m.prompt != nil {
 		p, res, cmd := m.prompt.Update(k)
@@ -52,6 +60,9 @@ func (m *Model) onKey(k tea.KeyMsg) tea.Cmd {
 	if m.picker != nil {
 		p, res, cmd := m.picker.Update(k)
 		*m.picker = p
+		if res.action != "" {
+			return tea.Batch(cmd, m.pickerAction(m.picker.kind, res.action, *res.chosen))
+		}
 		if res.done {
 			kind := m.picker.kind
 			m.picker = nil
@@ -61,116 +72,23 @@ func (m *Model) onKey(k tea.KeyMsg) tea.Cmd {
 		}
 		return cmd
 	}
-	km := m.keys
-	if m.showHelp {
-		switch {
-		case key.Matches(k, km.Quit):
-			return tea.Quit
-		case key.Matches(k, km.Help), key.Matches(k, km.Back):
-			m.showHelp = false
-		}
-		return nil
-	}
-	if m.cmp != nil {
-		switch {
-		case key.Matches(k, km.Quit):
-			return tea.Quit
-		case key.Matches(k, km.Back), key.Matches(k, km.Compare):
-			m.cmp = nil
-		case key.Matches(k, km.Help):
-			m.showHelp = true
-		default:
-			*m.cmp, _ = m.cmp.Update(k)
-		}
-		return nil
-	}
+	return m.dispatch(k)
+}
 
-	switch {
-	case key.Matches(k, km.Quit):
-		return tea.Quit
-	case key.Matches(k, km.Help):
-		m.showHelp = true
-	case key.Matches(k, km.NextPane):
-		m.focus = (m.focus + 1) % numPanes
-	case key.Matches(k, km.PrevPane):
-		m.focus = (m.focus + numPanes - 1) % numPanes
-	case key.Matches(k, km.Reload):
-		return m.recompute()
-	case key.Matches(k, km.Dataset):
-		return datasetsCmd(m.ctx, m.be)
-	case key.Matches(k, km.Preset):
-		m.openPresetPicker()
-	case key.Matches(k, km.Open):
-		return savedListCmd(m.ctx, m.be, m.dataset)
-	case key.Matches(k, km.Save):
-		m.openPrompt(promptSave, "Save funnel as", "a name; saving under an existing name replaces it", m.def.Name)
-	case key.Matches(k, km.Compare):
-		return m.openCompare()
-	case key.Matches(k, km.AddStep):
-		m.openEventPicker(pickEvent, "Add a step after step "+itoa(m.step+1))
-	case key.Matches(k, km.AddAlt):
-		if len(m.def.Steps) == 0 {
-			m.setStatus("add a step first (a)")
-			return nil
-		}
-		m.openEventPicker(pickAlt, fmt.Sprintf("Alternative event for step %d (matches either)", m.step+1))
-	case key.Matches(k, km.DeleteStep):
-		if len(m.def.Steps) == 0 {
-			return nil
-		}
-		m.step = deleteStep(&m.def, m.step)
-		return m.recompute()
-	case key.Matches(k, km.MoveUp):
-		return m.move(-1)
-	case key.Matches(k, km.MoveDown):
-		return m.move(+1)
-	case key.Matches(k, km.StepFilter):
-		if m.step >= len(m.def.Steps) {
-			m.setStatus("add a step first (a)")
-			return nil
-		}
-		m.openPrompt(promptFilter, fmt.Sprintf("Filter for step %d %s", m.step+1, m.def.Steps[m.step].StepName()),
-			"e.g. device=mobile, country!=US, plan in (pro,team); join with \" and \"; empty clears",
-			fmtFilters(m.def.Steps[m.step].Where))
-	case key.Matches(k, km.Rename):
-		m.openPrompt(promptRename, "Rename funnel", "the funnel's name, shown in the header and used to save", m.def.Name)
-	case key.Matches(k, km.Window):
-		m.openPrompt(promptWindow, "Conversion window", "from step 1 to every later step: 30m, 24h, 7d, 2w", windowOf(m.def).String())
-	case key.Matches(k, km.CycleWindow):
-		m.def.Window = nextWindow(windowOf(m.def))
-		return m.recompute()
-	case key.Matches(k, km.Mode):
-		m.def.Mode = nextMode(m.def.Mode)
-		return m.recompute()
-	case key.Matches(k, km.Counting):
-		m.def.Count = nextCount(m.def.Count)
-		return m.recompute()
-	case key.Matches(k, km.Attribution):
-		m.def.Attribution = nextAttribution(m.def.Attribution, len(m.def.Steps))
-		if m.def.By == "" {
-			m.setStatus("attribution " + m.def.Attribution + " applies once a breakdown is set (b)")
-			return nil
-		}
-		return m.recompute()
-	case key.Matches(k, km.CycleBy):
-		return m.cycleBy()
-	case key.Matches(k, km.PickBy):
-		m.openPropertyPicker()
-	case key.Matches(k, km.ClearSegment):
-		if m.segFilter == nil && len(m.seg.marked) == 0 {
-			m.setStatus("no segment filter or marks to clear")
-			return nil
-		}
-		m.seg.marked = map[string]bool{}
-		if m.segFilter != nil {
-			m.setStatus("segment filter " + fmtFilter(*m.segFilter) + " removed: all users")
-			m.segFilter = nil
-			return m.recompute()
-		}
-		m.setStatus("marks cleared")
-	default:
-		return m.paneKey(k)
+// openStepFilter edits the focused step's filters.
+func (m *Model) openStepFilter(tea.KeyMsg) tea.Cmd {
+	m.openFilterKeys(m.step)
+	return nil
+}
+
+// clearSegment removes the segment filter, else the marks.
+func (m *Model) clearSegment(tea.KeyMsg) tea.Cmd {
+	m.seg.marked = map[string]bool{}
+	if s := m.def.Segment; s != nil {
+		m.setStatus("segment " + s.String() + " removed: all users · u undoes")
+		return m.change("clear segment "+s.String(), func(d *funnel.Definition) error { d.Segment = nil; return nil })
 	}
+	m.setStatus("marks cleared")
 	return nil
 }
 
@@ -178,7 +96,7 @@ func (m *Model) onKey(k tea.KeyMsg) tea.Cmd {
 // but typing while a dataset loads, and moving through segments while the
 // breakdown asked for is computing (the list on screen is the old one).
 func (m *Model) mustWait(k tea.KeyMsg) bool {
-	if m.prompt != nil || m.picker != nil {
+	if m.prompt != nil || m.picker != nil || m.confirm != nil {
 		return false
 	}
 	if m.loading {
@@ -233,86 +151,45 @@ func (m *Model) replay() tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// paneKey gives movement to the focused pane.
-func (m *Model) paneKey(k tea.KeyMsg) tea.Cmd {
-	km := m.keys
-	if m.focus == paneSegments {
-		if _, ok := m.seg.current(); !ok && (key.Matches(k, km.Select) || key.Matches(k, km.Mark)) {
-			if m.def.By == "" {
-				m.setStatus("no segments: b breaks the funnel down by a property, B picks one")
-			} else {
-				m.setStatus("no segments of " + m.def.By + " to " + map[bool]string{true: "filter to", false: "mark"}[key.Matches(k, km.Select)])
-			}
-			return nil
-		}
-		if key.Matches(k, km.Select) {
-			return m.filterToSegment()
-		}
-		if key.Matches(k, km.Back) {
-			m.seg.marked = map[string]bool{}
-			return nil
-		}
-		var cmd tea.Cmd
-		m.seg, cmd = m.seg.Update(k)
-		return cmd
-	}
-	n := len(m.def.Steps)
-	switch {
-	case key.Matches(k, km.Up):
-		m.step = maxInt(0, m.step-1)
-	case key.Matches(k, km.Down):
-		m.step = minInt(maxInt(0, n-1), m.step+1)
-	case key.Matches(k, km.Top):
-		m.step = 0
-	case key.Matches(k, km.Bottom):
-		m.step = maxInt(0, n-1)
-	case key.Matches(k, km.Select) && m.focus == paneEditor:
-		return m.onKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("f")})
-	}
-	return nil
-}
-
 func (m *Model) move(delta int) tea.Cmd {
-	j := moveStep(&m.def, m.step, delta)
-	if j == m.step {
+	if j := m.step + delta; j < 0 || j >= len(m.def.Steps) {
+		m.setStatus(fmt.Sprintf("step %d is already the %s", m.step+1, map[bool]string{true: "first", false: "last"}[delta < 0]))
 		return nil
 	}
-	m.step = j
-	return m.recompute()
+	return m.change("move step "+itoa(m.step+1), func(d *funnel.Definition) error {
+		m.step = moveStep(d, m.step, delta)
+		return nil
+	})
 }
 
-// filterToSegment narrows the whole funnel to the segment under the cursor.
-func (m *Model) filterToSegment() tea.Cmd {
-	seg, ok := m.seg.current()
-	if !ok || m.seg.bd == nil {
-		return nil
+// filterToSegment narrows the whole funnel to the segment the pane chose.
+func (m *Model) filterToSegment(msg segmentChosenMsg) tea.Cmd {
+	// The segment keeps exactly the users its row counts (by the
+	// breakdown's attribution), so the funnel after enter is the preview.
+	sf := funnel.SegmentFilter{Key: msg.key, Value: msg.value}
+	cmd := m.change("segment "+sf.String(), func(d *funnel.Definition) error { d.Segment = &sf; return nil })
+	if cmd != nil {
+		m.seg.marked = map[string]bool{}
+		m.setStatus("funnel filtered to segment " + sf.String() + " (attribution " + attrOf(m.def) + ") · x clears it")
 	}
-	prop := m.seg.bd.Property
-	var f funnel.Filter
-	switch seg.Value {
-	case "(none)":
-		m.setStatus("users without a " + prop + " cannot be filtered to; pick a value")
-		return nil
-	case "(other)":
-		var vals []string
-		for _, s := range m.seg.segments() {
-			if s.Value != "(other)" && s.Value != "(none)" {
-				vals = append(vals, s.Value)
-			}
-		}
-		f = funnel.Filter{Key: prop, Op: "not in", Values: vals}
-	default:
-		f = funnel.Filter{Key: prop, Op: "=", Values: []string{seg.Value}}
+	return cmd
+}
+
+// segmentPins says why the breakdown cannot change while the funnel is
+// filtered to a segment ("" when it can): the segment is a row of it.
+func (m *Model) segmentPins() string {
+	if s := m.def.Segment; s != nil {
+		return "the funnel is filtered to segment " + s.String() + ": x clears it before breaking down by another property"
 	}
-	m.segFilter = &f
-	m.seg.marked = map[string]bool{}
-	m.focus = paneFunnel
-	m.setStatus("funnel filtered to " + fmtFilter(f) + " · x removes the filter")
-	return m.recompute()
+	return ""
 }
 
 // cycleBy moves the breakdown to the next property, then to none.
 func (m *Model) cycleBy() tea.Cmd {
+	if why := m.segmentPins(); why != "" {
+		m.setStatus(why)
+		return nil
+	}
 	if len(m.props) == 0 {
 		m.setStatus("this dataset has no properties to break down by")
 		return nil
@@ -327,18 +204,17 @@ func (m *Model) cycleBy() tea.Cmd {
 			}
 		}
 	}
-	m.def.By = next
-	return m.recompute()
+	return m.change("breakdown "+orDefault(next, "none"), func(d *funnel.Definition) error { d.By = next; return nil })
 }
 
 func (m *Model) openPicker(kind pickerKind, title string, items []item) {
-	p := newPicker(common{st: m.st, keys: m.keys}, kind, title, items)
+	p := newPicker(m.common(), kind, title, items)
 	m.picker = &p
 	m.layout()
 }
 
 func (m *Model) openPrompt(kind promptKind, title, hint, value string) {
-	p := newPrompt(common{st: m.st, keys: m.keys}, kind, title, hint, value)
+	p := newPrompt(m.common(), kind, title, hint, value)
 	m.prompt = &p
 	m.layout()
 }
@@ -363,7 +239,11 @@ func (m *Model) openPresetPicker() {
 		if presetFits(p, have) {
 			fit = append(fit, it)
 		} else {
-			it.detail += " · events missing here"
+			if p.Dataset != "" && p.Dataset != m.dataset && m.hasDataset(p.Dataset) {
+				it.detail += " · opens on dataset " + p.Dataset
+			} else {
+				it.detail += " · events missing here"
+			}
 			rest = append(rest, it)
 		}
 	}
@@ -384,7 +264,7 @@ func (m *Model) openPropertyPicker() {
 }
 
 func (m *Model) openCompare() tea.Cmd {
-	c := compareView{common: common{st: m.st, keys: m.keys}}
+	c := compareView{common: m.common()}
 	m.cmp = &c
 	m.layout()
 	if m.compared != nil {
@@ -403,98 +283,217 @@ func (m *Model) openCompare() tea.Cmd {
 func (m *Model) applyPick(kind pickerKind, it item) tea.Cmd {
 	switch kind {
 	case pickEvent:
-		at := m.step
-		if len(m.def.Steps) == 0 {
-			at = -1
-		}
-		i, err := insertStep(&m.def, at, it.value)
-		if err != nil {
-			m.setErr(err)
-			return nil
-		}
-		m.step = i
-		return m.recompute()
+		return m.change("add step "+it.value, func(d *funnel.Definition) error {
+			at := m.step
+			if len(d.Steps) == 0 {
+				at = -1
+			}
+			i, err := insertStep(d, at, it.value)
+			m.step = i
+			return err
+		})
 	case pickAlt:
-		if err := addAlternative(&m.def, m.step, it.value); err != nil {
-			m.setErr(err)
-			return nil
-		}
-		return m.recompute()
+		return m.change("add "+it.value+" to step "+itoa(m.step+1), func(d *funnel.Definition) error {
+			return addAlternative(d, m.step, it.value)
+		})
 	case pickDataset:
 		if it.value == m.dataset {
 			return nil
 		}
-		return m.openDataset(it.value)
+		return m.guard("the last funnel of dataset "+it.value, func() tea.Cmd { return m.openDataset(it.value) })
 	case pickPreset:
-		for _, p := range m.opts.Presets {
-			if p.Name == it.value {
-				m.def = cloneDef(p.Definition)
-				m.step = 0
-				m.segFilter = nil
-				m.setStatus("preset " + p.Name)
-				return m.recompute()
-			}
-		}
+		return m.pickPreset(it.value)
 	case pickSaved:
 		for _, f := range m.savedList {
 			if f.Name == it.value {
-				m.def = cloneDef(f.Definition)
-				if m.def.Name == "" {
-					m.def.Name = f.Name
-				}
-				m.step = 0
-				m.segFilter = nil
-				m.setStatus("opened saved funnel " + f.Name)
-				return m.recompute()
+				return m.guard("saved funnel "+f.Name, func() tea.Cmd {
+					m.def = f.Definition.Clone()
+					if m.def.Name == "" {
+						m.def.Name = f.Name
+					}
+					m.step = 0
+					m.setClean()
+					m.setStatus("opened saved funnel " + f.Name)
+					return m.recompute()
+				})
 			}
 		}
 	case pickProperty:
 		if m.def.By == it.value {
 			return nil
 		}
-		m.def.By = it.value
-		return m.recompute()
+		return m.change("breakdown "+orDefault(it.value, "none"), func(d *funnel.Definition) error {
+			d.By = it.value
+			return nil
+		})
+	case pickFilterKey:
+		return m.onFilterKey(it)
+	case pickFilterValue:
+		return m.onFilterValue(it)
+	case pickExclude:
+		return m.onExclude(it)
+	case pickRemoveAlt:
+		return m.onRemoveAlt(it)
 	}
 	return nil
 }
 
-// applyPrompt validates and applies the text; an error keeps the field open.
+// applyPrompt validates and applies the text; an error keeps the field
+// open with the funnel unchanged.
 func (m *Model) applyPrompt(kind promptKind, v string) error {
 	v = strings.TrimSpace(v)
 	switch kind {
-	case promptFilter:
-		return setStepFilter(&m.def, m.step, v)
-	case promptRename:
-		m.def.Name = v
-	case promptWindow:
-		d, err := funnel.ParseDuration(v)
+	case promptFilter, promptWhere:
+		fs, err := parseFilters(v)
 		if err != nil {
 			return err
 		}
-		m.def.Window = d
+		t := m.step
+		if kind == promptWhere {
+			t = -1
+		}
+		return m.tryChange("filters", func(d *funnel.Definition) error { return setFilters(d, t, fs) })
+	case promptRename:
+		return m.tryChange("rename funnel", func(d *funnel.Definition) error { d.Name = v; return nil })
+	case promptStepName:
+		return m.tryChange("rename step "+itoa(m.step+1), func(d *funnel.Definition) error {
+			if v == strings.Join(d.Steps[m.step].Events, "|") {
+				v = ""
+			}
+			d.Steps[m.step].Name = v
+			return nil
+		})
+	case promptWindow:
+		w, err := funnel.ParseDuration(v)
+		if err != nil {
+			return err
+		}
+		return m.tryChange("window "+w.String(), func(d *funnel.Definition) error { d.Window = w; return nil })
+	case promptMaxGap:
+		var g funnel.Duration
+		if v != "" && v != "0" {
+			var err error
+			if g, err = funnel.ParseDuration(v); err != nil {
+				return err
+			}
+		}
+		return m.tryChange("max gap", func(d *funnel.Definition) error { d.MaxGap = g; return nil })
+	case promptDates:
+		from, to, err := parseDates(v)
+		if err != nil {
+			return err
+		}
+		return m.tryChange("dates", func(d *funnel.Definition) error { d.From, d.To = from, to; return nil })
 	case promptSave:
 		if v == "" {
 			return fmt.Errorf("a saved funnel needs a name")
 		}
-		if len(m.def.Steps) < funnel.MinSteps {
-			return fmt.Errorf("a funnel needs at least %d steps to be saved", funnel.MinSteps)
-		}
 		m.def.Name = v
+	case promptRenameSaved:
+		if v == "" {
+			return fmt.Errorf("a saved funnel needs a name")
+		}
+		for _, f := range m.savedList {
+			if f.Name == v && v != m.renaming {
+				return fmt.Errorf("a saved funnel %q already exists in %s", v, m.dataset)
+			}
+		}
+	}
+	return nil
+}
+
+// pickerAction is delete or rename on a saved funnel in the open picker.
+func (m *Model) pickerAction(kind pickerKind, action string, it item) tea.Cmd {
+	if kind != pickSaved {
+		return nil
+	}
+	switch action {
+	case "delete":
+		name, ds := it.value, m.dataset
+		m.picker = nil
+		m.confirm = &confirmation{question: fmt.Sprintf("Delete the saved funnel %s from %s? This cannot be undone.", name, ds),
+			yes: func() tea.Cmd { return deleteSavedCmd(m.ctx, m.be, ds, name) }}
+	case "rename":
+		m.renaming = it.value
+		m.picker = nil
+		m.openPrompt(promptRenameSaved, "Rename saved funnel "+it.value, "its new name in "+m.dataset, it.value)
 	}
 	return nil
 }
 
 func (m *Model) afterPrompt(kind promptKind, v string) tea.Cmd {
 	switch kind {
-	case promptFilter, promptWindow:
-		return m.recompute()
-	case promptRename:
-		// The name changes no number; remember it without a recompute.
-		return rememberCmd(m.ctx, m.be, m.dataset, cloneDef(m.def))
+	case promptRenameSaved:
+		old := m.renaming
+		if m.def.Name == old {
+			m.def.Name = v // the funnel on screen is that one: keep its name in step
+			m.clean.Name = v
+		}
+		if m.def.Name == v {
+			return tea.Batch(renameSavedCmd(m.ctx, m.be, m.dataset, old, v), m.remember())
+		}
+		return renameSavedCmd(m.ctx, m.be, m.dataset, old, v)
+	case promptRename, promptStepName:
+		// A name changes no number; remember it without a recompute.
+		return m.remember()
 	case promptSave:
 		// The name is part of the funnel now: reopening shows it.
-		return tea.Batch(saveCmd(m.ctx, m.be, m.dataset, strings.TrimSpace(v), cloneDef(m.def)),
-			rememberCmd(m.ctx, m.be, m.dataset, cloneDef(m.def)))
+		m.setClean()
+		return tea.Batch(saveCmd(m.ctx, m.be, m.dataset, strings.TrimSpace(v), m.def.Clone()),
+			m.remember())
+	}
+	return m.recompute()
+}
+
+// pickPreset opens a preset, on its own dataset when it has one and this
+// dataset lacks its events.
+func (m *Model) pickPreset(name string) tea.Cmd {
+	for _, p := range m.opts.Presets {
+		if p.Name != name {
+			continue
+		}
+		have := map[string]bool{}
+		for _, e := range m.events {
+			have[e.Name] = true
+		}
+		if !presetFits(p, have) {
+			if p.Dataset == "" || !m.hasDataset(p.Dataset) || p.Dataset == m.dataset {
+				var missing []string
+				for _, s := range p.Definition.Steps {
+					for _, e := range s.Events {
+						if !have[e] {
+							missing = append(missing, e)
+						}
+					}
+				}
+				why := ""
+				if p.Dataset != "" && p.Dataset != m.dataset {
+					why = fmt.Sprintf("; its dataset %s is not in this database (microfunnel sample makes it)", p.Dataset)
+				}
+				m.setErr(fmt.Errorf("preset %s needs events missing from dataset %s: %s%s", p.Name, m.dataset, strings.Join(missing, ", "), why))
+				return nil
+			}
+			return m.guard("preset "+p.Name+" on dataset "+p.Dataset, func() tea.Cmd {
+				m.wantPreset = p.Name
+				return m.openDataset(p.Dataset)
+			})
+		}
+		return m.guard("preset "+p.Name, func() tea.Cmd {
+			m.def = p.Definition.Clone()
+			m.step = 0
+			m.setClean()
+			m.setStatus("preset " + p.Name)
+			return m.recompute()
+		})
 	}
 	return nil
+}
+
+func (m *Model) hasDataset(name string) bool {
+	for _, d := range m.datasets {
+		if d.Name == name {
+			return true
+		}
+	}
+	return false
 }

@@ -6,21 +6,24 @@ package ui
 import (
 	"context"
 
+	"microfunnel/dataset"
 	"microfunnel/funnel"
-	"microfunnel/store"
 )
 
 // Backend is the part of *store.Store the dashboard uses. Tests pass a fake
 // built on in-memory events.
 type Backend interface {
 	Path() string
-	Datasets(ctx context.Context) ([]store.DatasetInfo, error)
-	Dataset(ctx context.Context, name string) (store.DatasetInfo, error)
-	EventCounts(ctx context.Context, dataset string) ([]store.EventCount, error)
-	Props(ctx context.Context, dataset string) ([]store.PropInfo, error)
+	Datasets(ctx context.Context) ([]dataset.Info, error)
+	Dataset(ctx context.Context, name string) (dataset.Info, error)
+	EventCounts(ctx context.Context, dataset string) ([]dataset.EventCount, error)
+	Props(ctx context.Context, dataset string) ([]dataset.PropInfo, error)
+	PropValues(ctx context.Context, dataset, key string, limit int) ([]dataset.ValueCount, error)
 	Load(ctx context.Context, dataset string) (*funnel.Events, error)
 	SaveFunnel(ctx context.Context, dataset, name string, def funnel.Definition) error
-	Funnels(ctx context.Context, dataset string) ([]store.SavedFunnel, error)
+	Funnels(ctx context.Context, dataset string) ([]dataset.SavedFunnel, error)
+	DeleteFunnel(ctx context.Context, dataset, name string) error
+	RenameFunnel(ctx context.Context, dataset, old, new string) error
 	Setting(ctx context.Context, key string) (string, error)
 	SetSetting(ctx context.Context, key, value string) error
 }
@@ -77,4 +80,5 @@ type Options struct {
 const (
 	settingLastDataset = "last_dataset"
 	settingLastFunnel  = "last_funnel:"
+	settingLastClean   = "last_funnel_clean:"
 )

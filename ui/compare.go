@@ -21,10 +21,7 @@ type compareView struct {
 
 func (c *compareView) SetSize(w, h int) { c.w, c.h = w, h }
 
-func (c compareView) ShortHelp() []key.Binding {
-	k := c.keys
-	return []key.Binding{k.Up, k.Down, k.Back, k.Help, k.Quit}
-}
+func (c compareView) ShortHelp() []key.Binding { return c.keysOf(inCompare) }
 
 func (c compareView) Update(msg tea.Msg) (compareView, tea.Cmd) {
 	if km, ok := msg.(tea.KeyMsg); ok {
@@ -135,7 +132,7 @@ func compareBlock(st *Styles, c Comparison, w int) string {
 	barW := maxInt(3, w-nameW-1-colPct)
 	worst := c.BiggestDrop - 1
 	if c.BiggestDrop <= 0 {
-		worst = worstStep(steps)
+		worst = lowestRate(steps)
 	}
 	for i, s := range steps {
 		fill := st.Bar

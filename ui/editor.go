@@ -23,23 +23,17 @@ type editorPane struct {
 
 func (e *editorPane) SetSize(w, h int) { e.w, e.h = w, h }
 
-func (e editorPane) ShortHelp() []key.Binding {
-	k := e.keys
-	return []key.Binding{k.AddStep, k.DeleteStep, k.MoveUp, k.MoveDown, k.AddAlt, k.StepFilter, k.Rename, k.CycleWindow, k.Mode, k.Counting, k.NextPane}
-}
+func (e *editorPane) ShortHelp() []key.Binding { return e.keysOf(inEditor) }
 
-func (e editorPane) View() string {
+func (e *editorPane) View() string {
 	st := e.st
 	var b strings.Builder
-	title := st.PaneTitle
-	if e.active {
-		title = st.PaneActive
-	}
+	title := paneTitle(st, e.active)
 	name := e.def.Name
 	if name == "" {
 		name = "(unnamed)"
 	}
-	b.WriteString(title.Render("Editor") + st.Faint.Render(" · "+name) + "\n")
+	b.WriteString(title("Editor") + st.Faint.Render(" · "+name) + "\n")
 	if len(e.def.Steps) == 0 {
 		b.WriteString(st.Faint.Render("  No steps yet: press a to add one from the dataset's events.") + "\n")
 	}
@@ -75,8 +69,22 @@ func settingParts(d funnel.Definition) []string {
 		by = "none"
 	}
 	parts = append(parts, "breakdown "+by+" (b/B)", "attribution "+attrOf(d)+" (A)")
+	where, dates, gap := "none", "all", "none"
 	if len(d.Where) > 0 {
-		parts = append(parts, "where "+fmtFilters(d.Where))
+		where = fmtFilters(d.Where)
+	}
+	if s := fmtDates(d); s != "" {
+		dates = s
+	}
+	if d.MaxGap > 0 {
+		gap = d.MaxGap.String()
+	}
+	parts = append(parts, "every step where "+where+" (F)", "dates "+dates+" (t)", "max gap "+gap+" (M)")
+	for _, x := range d.Exclusions {
+		parts = append(parts, fmt.Sprintf("excluding %s between %d and %d (X)", strings.Join(x.Events, "|"), x.From, x.To))
+	}
+	if d.Segment != nil {
+		parts = append(parts, "segment "+d.Segment.String()+" (x)")
 	}
 	return parts
 }
@@ -131,13 +139,8 @@ func attrOf(d funnel.Definition) string {
 	return d.Attribution
 }
 
-func fmtFilter(f funnel.Filter) string {
-	switch f.Op {
-	case "in", "not in":
-		return f.Key + " " + f.Op + " (" + strings.Join(f.Values, ",") + ")"
-	}
-	return f.Key + f.Op + strings.Join(f.Values, ",")
-}
+// fmtFilter writes a filter the way the filter prompt reads it.
+func fmtFilter(f funnel.Filter) string { return f.String() }
 
 func fmtFilters(fs []funnel.Filter) string {
 	s := make([]string, len(fs))
@@ -147,27 +150,10 @@ func fmtFilters(fs []funnel.Filter) string {
 	return strings.Join(s, " and ")
 }
 
-// cloneDef deep-copies the slices a command may read while Update edits.
-func cloneDef(d funnel.Definition) funnel.Definition {
-	c := d
-	c.Steps = cloneSteps(d.Steps)
-	c.Micro = cloneSteps(d.Micro)
-	c.Where = append([]funnel.Filter(nil), d.Where...)
-	c.Exclusions = append([]funnel.Exclusion(nil), d.Exclusions...)
-	return c
-}
-
+// cloneSteps deep-copies steps, so an edit never shows in a definition a
+// command is still reading.
 func cloneSteps(in []funnel.Step) []funnel.Step {
-	if in == nil {
-		return nil
-	}
-	out := make([]funnel.Step, len(in))
-	for i, s := range in {
-		out[i] = s
-		out[i].Events = append([]string(nil), s.Events...)
-		out[i].Where = append([]funnel.Filter(nil), s.Where...)
-	}
-	return out
+	return funnel.Definition{Steps: in}.Clone().Steps
 }
 
 // insertStep puts a one-event step after index at (at -1 prepends) and
@@ -198,6 +184,15 @@ func deleteStep(d *funnel.Definition, i int) int {
 	}
 	steps := cloneSteps(d.Steps)
 	d.Steps = append(steps[:i], steps[i+1:]...)
+	renumber(d, func(k int, isTo bool) int {
+		switch {
+		case k > i+1:
+			return k - 1
+		case k == i+1 && isTo:
+			return k - 1 // the span ends at the step before the deleted one
+		}
+		return k // a span from the deleted step starts at the one that took its place
+	})
 	if i >= len(d.Steps) {
 		i = len(d.Steps) - 1
 	}
@@ -213,7 +208,34 @@ func moveStep(d *funnel.Definition, i, delta int) int {
 	steps := cloneSteps(d.Steps)
 	steps[i], steps[j] = steps[j], steps[i]
 	d.Steps = steps
+	renumber(d, func(k int, _ bool) int {
+		switch k {
+		case i + 1:
+			return j + 1
+		case j + 1:
+			return i + 1
+		}
+		return k
+	})
 	return j
+}
+
+// renumber keeps what refers to steps by number pointing at the same steps
+// after a delete or a move: exclusion spans (dropped when they no longer
+// span two steps) and a step:N attribution (kept within the steps).
+func renumber(d *funnel.Definition, to func(k int, isTo bool) int) {
+	var keep []funnel.Exclusion
+	for _, x := range d.Exclusions {
+		x.From, x.To = to(x.From, false), to(x.To, true)
+		if x.From >= 1 && x.From < x.To && x.To <= len(d.Steps) {
+			keep = append(keep, x)
+		}
+	}
+	d.Exclusions = keep
+	if a, err := funnel.ParseAttribution(d.Attribution); err == nil && a.Kind == "step" {
+		n := minInt(to(a.Step, false), len(d.Steps))
+		d.Attribution = "step:" + itoa(maxInt(1, n))
+	}
 }
 
 // addAlternative lets step i match event too (OR).

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"microfunnel/dataset"
 	"microfunnel/funnel"
 	"microfunnel/store"
 )
@@ -17,7 +18,7 @@ import (
 type fakeBackend struct {
 	mu       sync.Mutex
 	data     map[string]*funnel.Events
-	saved    map[string][]store.SavedFunnel
+	saved    map[string][]dataset.SavedFunnel
 	settings map[string]string
 	loadErr  error
 }
@@ -25,15 +26,15 @@ type fakeBackend struct {
 func newFakeBackend() *fakeBackend {
 	return &fakeBackend{
 		data:     map[string]*funnel.Events{"shop": seededEvents(1, 400), "blog": seededEvents(2, 150)},
-		saved:    map[string][]store.SavedFunnel{},
+		saved:    map[string][]dataset.SavedFunnel{},
 		settings: map[string]string{},
 	}
 }
 
 func (f *fakeBackend) Path() string { return "/tmp/test.db" }
 
-func (f *fakeBackend) Datasets(ctx context.Context) ([]store.DatasetInfo, error) {
-	var out []store.DatasetInfo
+func (f *fakeBackend) Datasets(ctx context.Context) ([]dataset.Info, error) {
+	var out []dataset.Info
 	for _, n := range []string{"shop", "blog"} {
 		d, _ := f.Dataset(ctx, n)
 		out = append(out, d)
@@ -41,20 +42,20 @@ func (f *fakeBackend) Datasets(ctx context.Context) ([]store.DatasetInfo, error)
 	return out, nil
 }
 
-func (f *fakeBackend) Dataset(_ context.Context, name string) (store.DatasetInfo, error) {
+func (f *fakeBackend) Dataset(_ context.Context, name string) (dataset.Info, error) {
 	ev, ok := f.data[name]
 	if !ok {
-		return store.DatasetInfo{}, fmt.Errorf("dataset %s: %w", name, store.ErrNotFound)
+		return dataset.Info{}, fmt.Errorf("dataset %s: %w", name, store.ErrNotFound)
 	}
 	lo, hi := ev.Time[0], ev.Time[0]
 	for _, t := range ev.Time {
 		lo, hi = min(lo, t), max(hi, t)
 	}
-	return store.DatasetInfo{Name: name, Events: int64(ev.Len()), Users: int64(ev.NumUsers()),
+	return dataset.Info{Name: name, Events: int64(ev.Len()), Users: int64(ev.NumUsers()),
 		First: time.UnixMilli(lo).UTC(), Last: time.UnixMilli(hi).UTC(), Version: 1}, nil
 }
 
-func (f *fakeBackend) EventCounts(_ context.Context, name string) ([]store.EventCount, error) {
+func (f *fakeBackend) EventCounts(_ context.Context, name string) ([]dataset.EventCount, error) {
 	ev := f.data[name]
 	users := make([]map[int]bool, len(ev.Names))
 	counts := make([]int64, len(ev.Names))
@@ -68,20 +69,49 @@ func (f *fakeBackend) EventCounts(_ context.Context, name string) ([]store.Event
 			users[n][u] = true
 		}
 	}
-	var out []store.EventCount
+	var out []dataset.EventCount
 	for i, n := range ev.Names {
-		out = append(out, store.EventCount{Name: n, Events: counts[i], Users: int64(len(users[i]))})
+		out = append(out, dataset.EventCount{Name: n, Events: counts[i], Users: int64(len(users[i]))})
 	}
 	return out, nil
 }
 
-func (f *fakeBackend) Props(_ context.Context, name string) ([]store.PropInfo, error) {
+func (f *fakeBackend) Props(_ context.Context, name string) ([]dataset.PropInfo, error) {
 	ev := f.data[name]
-	var out []store.PropInfo
+	var out []dataset.PropInfo
 	for k, p := range ev.Props {
-		out = append(out, store.PropInfo{Key: k, Distinct: int64(len(p.Values) - 1)})
+		out = append(out, dataset.PropInfo{Key: k, Distinct: int64(len(p.Values) - 1)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out, nil
+}
+
+func (f *fakeBackend) PropValues(_ context.Context, name, key string, limit int) ([]dataset.ValueCount, error) {
+	ev := f.data[name]
+	p := ev.Props[key]
+	if p == nil {
+		return nil, fmt.Errorf("property %q: %w", key, store.ErrNotFound)
+	}
+	out := make([]dataset.ValueCount, len(p.Values))
+	for u := 0; u < ev.NumUsers(); u++ {
+		seen := map[uint32]bool{}
+		for i := ev.UserStart[u]; i < ev.UserStart[u+1]; i++ {
+			v := p.Of[i]
+			out[v].Events++
+			if !seen[v] {
+				seen[v] = true
+				out[v].Users++
+			}
+		}
+	}
+	for i, v := range p.Values {
+		out[i].Value = v
+	}
+	out = out[1:]
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Users > out[j].Users })
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
 	return out, nil
 }
 
@@ -105,14 +135,39 @@ func (f *fakeBackend) SaveFunnel(_ context.Context, ds, name string, def funnel.
 			list = append(list, s)
 		}
 	}
-	f.saved[ds] = append(list, store.SavedFunnel{Name: name, Dataset: ds, Definition: def})
+	f.saved[ds] = append(list, dataset.SavedFunnel{Name: name, Dataset: ds, Definition: def})
 	return nil
 }
 
-func (f *fakeBackend) Funnels(_ context.Context, ds string) ([]store.SavedFunnel, error) {
+func (f *fakeBackend) Funnels(_ context.Context, ds string) ([]dataset.SavedFunnel, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]store.SavedFunnel(nil), f.saved[ds]...), nil
+	return append([]dataset.SavedFunnel(nil), f.saved[ds]...), nil
+}
+
+func (f *fakeBackend) DeleteFunnel(_ context.Context, ds, name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, s := range f.saved[ds] {
+		if s.Name == name {
+			f.saved[ds] = append(f.saved[ds][:i], f.saved[ds][i+1:]...)
+			return nil
+		}
+	}
+	return fmt.Errorf("funnel %q: %w", name, store.ErrNotFound)
+}
+
+func (f *fakeBackend) RenameFunnel(_ context.Context, ds, old, new string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for i, s := range f.saved[ds] {
+		if s.Name == old {
+			f.saved[ds][i].Name = new
+			f.saved[ds][i].Definition.Name = new
+			return nil
+		}
+	}
+	return fmt.Errorf("funnel %q: %w", old, store.ErrNotFound)
 }
 
 func (f *fakeBackend) Setting(_ context.Context, key string) (string, error) {

@@ -9,6 +9,8 @@ import (
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
+
+	"microfunnel/funnel"
 )
 
 // fmtInt writes n with thousands separators: numbers are read, not parsed.
@@ -163,4 +165,45 @@ func minInt(a, b int) int {
 		return a
 	}
 	return b
+}
+
+// settingLines lists every setting of def that changes who is counted
+// beyond window, mode and counting (shown on their own): filters on every
+// step, dates, max gap, step filters, exclusions and the segment, so a
+// shared report or screenshot can be read right.
+func settingLines(def *funnel.Definition) []string {
+	if def == nil {
+		return nil
+	}
+	var out []string
+	if def.Segment != nil {
+		out = append(out, "segment "+def.Segment.String()+" (attribution "+orDefault(def.Attribution, "first")+")")
+	}
+	if len(def.Where) > 0 {
+		out = append(out, "where "+fmtFilters(def.Where))
+	}
+	switch {
+	case def.From != nil && def.To != nil:
+		out = append(out, "dates "+def.From.String()+" to "+def.To.String())
+	case def.From != nil:
+		out = append(out, "from "+def.From.String())
+	case def.To != nil:
+		out = append(out, "until "+def.To.String())
+	}
+	if def.MaxGap > 0 {
+		out = append(out, "max gap "+def.MaxGap.String())
+	}
+	for i, s := range def.Steps {
+		if len(s.Where) > 0 {
+			out = append(out, fmt.Sprintf("step %d %s where %s", i+1, s.StepName(), fmtFilters(s.Where)))
+		}
+	}
+	for _, x := range def.Exclusions {
+		e := strings.Join(x.Events, "|")
+		if len(x.Where) > 0 {
+			e += " where " + fmtFilters(x.Where)
+		}
+		out = append(out, fmt.Sprintf("excluding %s between steps %d and %d", e, x.From, x.To))
+	}
+	return out
 }

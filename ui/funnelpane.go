@@ -34,11 +34,7 @@ type funnelPane struct {
 
 func (f *funnelPane) SetSize(w, h int) { f.w, f.h = w, h }
 
-func (f funnelPane) ShortHelp() []key.Binding {
-	k := f.keys
-	// Most useful first: the footer drops from the end to fit.
-	return []key.Binding{k.NextPane, k.CycleBy, k.AddStep, k.Save, k.Dataset, k.Compare, k.Preset, k.DeleteStep, k.CycleWindow, k.Up, k.Down}
-}
+func (f *funnelPane) ShortHelp() []key.Binding { return f.keysOf(inFunnel) }
 
 // Height is the number of lines the pane wants at its width, so the root
 // can give the rest to the segments.
@@ -95,13 +91,10 @@ func (f funnelPane) stepTable() string {
 	return strings.Join(lines, "\n")
 }
 
-func (f funnelPane) View() string {
+func (f *funnelPane) View() string {
 	st := f.st
-	title := st.PaneTitle
-	if f.active {
-		title = st.PaneActive
-	}
-	head := title.Render("Funnel")
+	title := paneTitle(st, f.active)
+	head := title("Funnel")
 	if f.label != "" {
 		head += st.Faint.Render(" · " + f.label)
 	}
@@ -130,10 +123,11 @@ func (f funnelPane) View() string {
 		head += st.Faint.Render(moreNote(from, to, len(rows)))
 	default:
 		l := newStepLayout(f.steps, f.w, true)
-		worst := worstStep(f.steps)
+		l.unit = unitOf(f.def.Count)
+		mark := stepMarks(f.steps)
 		rows := make([]string, len(f.steps))
 		for i, s := range f.steps {
-			rows[i] = l.row(st, i, s, i == f.cursor, i == worst, st.Bar)
+			rows[i] = l.row(st, i, s, i == f.cursor, mark(i), st.Bar)
 		}
 		// The title and the column header stay; the step rows scroll so the
 		// focused one is always in sight; the details take what is left.
@@ -177,7 +171,7 @@ func (f funnelPane) details() string {
 	s := f.steps[i]
 	head := fmt.Sprintf("Step %d %s", i+1, s.Name)
 	if i == 0 {
-		return st.Selected.Render(head) + st.Faint.Render(fmt.Sprintf(": %s users entered the funnel", fmtInt(s.Users)))
+		return st.Selected.Render(head) + st.Faint.Render(fmt.Sprintf(": %s %s entered the funnel", fmtInt(s.Users), unitOf(f.def.Count)))
 	}
 	prev := f.steps[i-1]
 	parts := []string{

@@ -5,29 +5,49 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
 
+	"microfunnel/dataset"
 	"microfunnel/funnel"
-	"microfunnel/store"
 )
 
 // header is two lines: where the data comes from, and how the funnel is
 // counted, so a screenshot of the dashboard explains its own numbers.
 type header struct {
 	common
-	dbPath    string
-	info      store.DatasetInfo
-	def       funnel.Definition
-	segFilter *funnel.Filter
-	busy      string // spinner frame and what is running
-	took      time.Duration
+	dbPath  string
+	info    dataset.Info
+	def     funnel.Definition
+	changed bool   // the funnel differs from the one opened or saved
+	busy    string // spinner frame and what is running
+	took    time.Duration
 }
 
 func (h *header) SetSize(w, _ int) { h.w = w }
 
-func (h header) Height() int { return 2 }
+// Height is 2, and 3 when settings beyond window, mode and counting are
+// active (filters, dates, max gap, exclusions): they get a line of their own.
+func (h header) Height() int {
+	if len(h.extra()) > 0 {
+		return 3
+	}
+	return 2
+}
 
-func (h header) View() string {
+// extra is the active settings of the third line: every one of
+// settingLines but the segment (on line 2) and step filters (on the steps).
+func (h header) extra() []string {
+	d := h.def
+	d.Segment = nil
+	d.Steps = nil
+	return settingLines(&d)
+}
+
+// ShortHelp is empty: the header has no keys of its own.
+func (h *header) ShortHelp() []key.Binding { return nil }
+
+func (h *header) View() string {
 	st := h.st
 	sep := st.Faint.Render(" · ")
 	l1 := []string{st.Title.Render("microfunnel")}
@@ -48,9 +68,12 @@ func (h header) View() string {
 	}
 	// What would change the numbers most (a segment filter, a computation
 	// under way) comes first, so a narrow terminal cuts the least of it.
+	if h.changed {
+		name += " (changed)"
+	}
 	l2 := []string{st.Bold.Render(name)}
-	if h.segFilter != nil {
-		l2 = append(l2, st.Sig.Render("segment "+fmtFilter(*h.segFilter))+st.Faint.Render(" (x clears)"))
+	if s := h.def.Segment; s != nil {
+		l2 = append(l2, st.Sig.Render("segment "+s.String())+st.Faint.Render(" (x clears)"))
 	}
 	l2 = append(l2, "window "+windowOf(h.def).String(), modeOf(h.def), "counting "+countOf(h.def))
 	if h.def.By != "" {
@@ -77,6 +100,9 @@ func (h header) View() string {
 		// The file's name says which database; its directory can go.
 		l1[dbAt] = st.Faint.Render(filepath.Base(h.dbPath))
 		line1 = strings.Join(l1, sep)
+	}
+	if ex := h.extra(); len(ex) > 0 {
+		return clamp(line1+"\n"+line2+"\n"+st.Info.Render(strings.Join(ex, " · ")), h.w, 3)
 	}
 	return clamp(line1+"\n"+line2, h.w, 2)
 }

@@ -3,32 +3,29 @@ package ui
 import (
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
 )
 
-// helpGroups titles the KeyMap's FullHelp columns.
-var helpGroups = []string{"Move", "Edit steps", "Funnel", "Segments", "Data and views"}
-
-// fullHelp lays the key groups out as titled columns, starting a new row of
-// columns when the next one would not fit, so no group is ever cut off (the
-// bubbles help view drops the columns that overflow).
-func fullHelp(st *Styles, groups [][]key.Binding, w int) string {
+// fullHelp lays the binding table's groups out as titled columns, starting
+// a new row of columns when the next one would not fit, so no group is ever
+// cut off. A key that is off right now is marked (pressing it says why).
+func fullHelp(st *Styles, groups [][]helpEntry, w int) string {
 	var blocks []string
 	for gi, g := range groups {
+		if len(g) == 0 {
+			continue
+		}
 		keyW := 0
-		for _, b := range g {
-			keyW = maxInt(keyW, lipgloss.Width(b.Help().Key))
+		for _, e := range g {
+			keyW = maxInt(keyW, lipgloss.Width(e.key))
 		}
-		var lines []string
-		if gi < len(helpGroups) {
-			lines = append(lines, st.Bold.Render(helpGroups[gi]))
-		}
-		for _, b := range g {
-			if !b.Enabled() {
-				continue
+		lines := []string{st.Bold.Render(helpGroups[gi])}
+		for _, e := range g {
+			line := st.Key.Render(padRight(e.key, keyW)) + " " + e.desc
+			if e.off != "" {
+				line += st.Faint.Render(" (off)")
 			}
-			lines = append(lines, st.Key.Render(padRight(b.Help().Key, keyW))+" "+b.Help().Desc)
+			lines = append(lines, line)
 		}
 		blocks = append(blocks, strings.Join(lines, "\n"))
 	}

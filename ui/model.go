@@ -2,7 +2,7 @@ package ui
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -13,8 +13,8 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
+	"microfunnel/dataset"
 	"microfunnel/funnel"
-	"microfunnel/store"
 )
 
 type pane int
@@ -44,24 +44,39 @@ type Model struct {
 	compute ComputeFunc
 	st      *Styles
 	keys    *KeyMap
+	table   []binding
 	help    help.Model
 	spin    spinner.Model
 	w, h    int
 
-	datasets []store.DatasetInfo
+	datasets []dataset.Info
 	dataset  string
-	info     store.DatasetInfo
-	events   []store.EventCount
-	props    []store.PropInfo
+	info     dataset.Info
+	events   []dataset.EventCount
+	props    []dataset.PropInfo
 	loadSeq  int
 	loading  bool
 	opened   bool // the first dataset has been opened (the Preset option is spent)
 
-	def       funnel.Definition
-	segFilter *funnel.Filter
-	seq       int
+	def     funnel.Definition
+	clean   funnel.Definition // as last opened or saved: changed() compares
+	undo    []snapshot
+	redo    []snapshot
+	confirm *confirmation
+	ev      *funnel.Events // the last computation's events, to check filters against
+	seq     int
+
+	// The filter being built by f or F: its step (-1 every step) and key.
+	filterTarget int
+	filterKey    string
+	// wantPreset opens this preset once its dataset is open (p on a preset
+	// of another dataset).
+	wantPreset string
+	// renaming is the saved funnel the rename prompt is for.
+	renaming  string
 	computing bool
 	res       *funnel.Result
+	resErr    error // why the last computation gave no result
 	took      time.Duration
 
 	focus pane
@@ -76,8 +91,9 @@ type Model struct {
 	prompt    *prompt
 	cmp       *compareView
 	compared  []Comparison
-	savedList []store.SavedFunnel
+	savedList []dataset.SavedFunnel
 	showHelp  bool
+	helpOff   int // first line of the ? screen shown
 	noSpin    bool
 
 	status    string
@@ -106,7 +122,8 @@ func New(ctx context.Context, opts Options) *Model {
 		m.help.Styles = help.Styles{}
 	}
 	m.spin = spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(st.Info))
-	c := common{st: m.st, keys: m.keys}
+	m.table = bindingTable(m.keys)
+	c := m.common()
 	m.hdr = header{common: c}
 	m.fun = funnelPane{common: c}
 	m.seg = segmentsPane{common: c, marked: map[string]bool{}}
@@ -132,10 +149,22 @@ func Run(ctx context.Context, opts Options) error {
 	m := New(ctx, opts)
 	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithContext(ctx))
 	_, err := p.Run()
-	if err == tea.ErrProgramKilled && ctx.Err() != nil {
+	return runErr(ctx, err)
+}
+
+// runErr is nil when the program was killed because ctx ended (an
+// interrupt is a normal way out); Bubble Tea wraps ErrProgramKilled.
+func runErr(ctx context.Context, err error) error {
+	if errors.Is(err, tea.ErrProgramKilled) && ctx.Err() != nil {
 		return nil
 	}
 	return err
+}
+
+// common is what each pane is handed: styles, keys, and its footer from
+// the binding table.
+func (m *Model) common() common {
+	return common{st: m.st, keys: m.keys, footer: m.footerKeys}
 }
 
 // Init lists the datasets; everything else follows from the messages.
@@ -148,7 +177,7 @@ func (m *Model) Init() tea.Cmd {
 	return tea.Batch(m.tick(), func() tea.Msg {
 		list, err := be.Datasets(ctx)
 		if err != nil {
-			return datasetsMsg{err: fmt.Errorf("list datasets: %w", err)}
+			return datasetsMsg{err: err} // the store names what failed
 		}
 		return datasetsMsg{list: list, chosen: chooseDataset(ctx, be, list, want, presets)}
 	})
@@ -196,16 +225,18 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if msg.err != nil {
 			m.setErr(msg.err)
 		} else {
-			note := ""
-			if m.segFilter != nil {
-				// The segment filter is a view on the funnel, not part of it.
-				note = fmt.Sprintf(" (without the segment filter %s)", m.segFilter.String())
-			}
-			m.setStatus(fmt.Sprintf("saved %q in %s%s · O lists saved funnels", msg.name, m.dataset, note))
+			m.setStatus(fmt.Sprintf("saved %q in %s · O lists saved funnels", msg.name, m.dataset))
 		}
 		return m, nil
 	case savedListMsg:
 		return m, m.onSavedList(msg)
+	case savedChangedMsg:
+		if msg.err != nil {
+			m.setErr(msg.err)
+			return m, nil
+		}
+		m.setStatus(msg.note)
+		return m, savedListCmd(m.ctx, m.be, m.dataset)
 	case compareMsg:
 		m.compared = msg.list
 		if m.cmp != nil {
@@ -215,6 +246,10 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case settingMsg:
 		m.setErr(msg.err)
 		return m, nil
+	case valuesMsg:
+		return m, m.onValues(msg)
+	case segmentChosenMsg:
+		return m, m.filterToSegment(msg)
 	case tea.KeyMsg:
 		return m, m.onKey(msg)
 	}
@@ -276,13 +311,16 @@ func (m *Model) onDataset(msg datasetMsg) tea.Cmd {
 	}
 	m.setStatus("")
 	m.dataset, m.info, m.events, m.props = msg.name, msg.info, msg.events, msg.props
-	m.segFilter = nil
-	m.res = nil
+	m.res, m.ev, m.resErr = nil, nil, nil
 
-	def, src := m.startingFunnel(msg)
+	def, src, fromLast := m.startingFunnel(msg)
 	m.opened = true
 	m.def = def
 	m.step = 0
+	m.setClean()
+	if c, err := funnel.Decode([]byte(msg.lastClean)); fromLast && err == nil {
+		m.clean = c // unsaved edits of the last session stay marked
+	}
 	m.syncPanes()
 	if src != "" {
 		m.setStatus(src)
@@ -293,19 +331,26 @@ func (m *Model) onDataset(msg datasetMsg) tea.Cmd {
 // startingFunnel picks what to show on opening a dataset: the preset asked
 // for on the command line, else the last funnel looked at here, else the
 // first preset this dataset has the events for.
-func (m *Model) startingFunnel(msg datasetMsg) (funnel.Definition, string) {
+func (m *Model) startingFunnel(msg datasetMsg) (def funnel.Definition, note string, fromLast bool) {
+	if want := m.wantPreset; want != "" {
+		m.wantPreset = ""
+		for _, p := range m.opts.Presets {
+			if p.Name == want {
+				return p.Definition.Clone(), "preset " + want + " on its dataset " + msg.name, false
+			}
+		}
+	}
 	if !m.opened && m.opts.Preset != "" {
 		for _, p := range m.opts.Presets {
 			if p.Name == m.opts.Preset {
-				return cloneDef(p.Definition), ""
+				return p.Definition.Clone(), "", false
 			}
 		}
-		return funnel.Definition{}, fmt.Sprintf("no preset %q: press p to pick one", m.opts.Preset)
+		return funnel.Definition{}, fmt.Sprintf("no preset %q: press p to pick one", m.opts.Preset), false
 	}
 	if msg.last != "" {
-		var d funnel.Definition
-		if err := json.Unmarshal([]byte(msg.last), &d); err == nil && len(d.Steps) > 0 {
-			return d, ""
+		if d, err := funnel.Decode([]byte(msg.last)); err == nil && len(d.Steps) > 0 {
+			return d, "", true
 		}
 	}
 	have := map[string]bool{}
@@ -314,15 +359,15 @@ func (m *Model) startingFunnel(msg datasetMsg) (funnel.Definition, string) {
 	}
 	for _, p := range m.opts.Presets {
 		if p.Dataset == msg.name {
-			return cloneDef(p.Definition), ""
+			return p.Definition.Clone(), "", false
 		}
 	}
 	for _, p := range m.opts.Presets {
 		if presetFits(p, have) {
-			return cloneDef(p.Definition), ""
+			return p.Definition.Clone(), "", false
 		}
 	}
-	return funnel.Definition{}, ""
+	return funnel.Definition{}, "", false
 }
 
 func presetFits(p Preset, have map[string]bool) bool {
@@ -336,16 +381,6 @@ func presetFits(p Preset, have map[string]bool) bool {
 	return len(p.Definition.Steps) > 0
 }
 
-// effective is the definition sent to the engine: the edited one plus the
-// segment the user filtered to.
-func (m *Model) effective() funnel.Definition {
-	d := cloneDef(m.def)
-	if m.segFilter != nil {
-		d.Where = append(d.Where, *m.segFilter)
-	}
-	return d
-}
-
 // recompute issues a compute for the current definition. Every change bumps
 // the sequence so a slower, older result cannot overwrite a newer one.
 func (m *Model) recompute() tea.Cmd {
@@ -356,18 +391,13 @@ func (m *Model) recompute() tea.Cmd {
 	}
 	if len(m.def.Steps) < funnel.MinSteps {
 		m.computing = false
-		m.res = nil
+		m.res, m.resErr = nil, nil
 		m.syncPanes()
 		return nil
 	}
 	m.computing = true
 	m.syncPanes()
-	var whole *funnel.Definition
-	if m.segFilter != nil && m.segFilter.Key == m.def.By {
-		w := cloneDef(m.def)
-		whole = &w
-	}
-	return tea.Batch(m.tick(), computeCmd(m.ctx, m.be, m.compute, m.seq, m.dataset, m.effective(), whole))
+	return tea.Batch(m.tick(), computeCmd(m.ctx, m.be, m.compute, m.seq, m.dataset, m.def.Clone()))
 }
 
 func (m *Model) onComputed(msg computedMsg) tea.Cmd {
@@ -375,6 +405,7 @@ func (m *Model) onComputed(msg computedMsg) tea.Cmd {
 		return nil // the funnel changed while this ran
 	}
 	m.computing = false
+	m.resErr = msg.err
 	if msg.err != nil {
 		m.res = nil
 		m.setErr(msg.err)
@@ -385,8 +416,11 @@ func (m *Model) onComputed(msg computedMsg) tea.Cmd {
 		m.setStatus("")
 	}
 	m.res, m.took = msg.res, msg.dur
+	if msg.ev != nil {
+		m.ev = msg.ev
+	}
 	m.syncPanes()
-	return rememberCmd(m.ctx, m.be, m.dataset, cloneDef(m.def))
+	return m.remember()
 }
 
 func (m *Model) onSavedList(msg savedListMsg) tea.Cmd {
@@ -407,8 +441,17 @@ func (m *Model) onSavedList(msg savedListMsg) tea.Cmd {
 		items[i] = item{label: f.Name, value: f.Name, detail: strings.Join(names, " → ")}
 	}
 	m.openPicker(pickSaved, "Saved funnels in "+m.dataset, items)
+	m.picker.actions = []pickerAction{
+		{kb([]string{"ctrl+d"}, "ctrl+d", "delete"), "delete"},
+		{kb([]string{"ctrl+r"}, "ctrl+r", "rename"), "rename"},
+	}
 	m.savedList = msg.list
 	return nil
+}
+
+// remember stores the funnel on screen for the next start.
+func (m *Model) remember() tea.Cmd {
+	return rememberCmd(m.ctx, m.be, m.dataset, m.def.Clone(), m.clean.Clone())
 }
 
 // tick starts the spinner; Update-level tests switch it off because its

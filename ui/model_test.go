@@ -122,6 +122,10 @@ func keyMsg(n string) tea.KeyMsg {
 		return tea.KeyMsg{Type: tea.KeyCtrlC}
 	case "ctrl+u":
 		return tea.KeyMsg{Type: tea.KeyCtrlU}
+	case "ctrl+r":
+		return tea.KeyMsg{Type: tea.KeyCtrlR}
+	case "ctrl+d":
+		return tea.KeyMsg{Type: tea.KeyCtrlD}
 	}
 	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(n)}
 }
@@ -233,12 +237,16 @@ func TestEditor(t *testing.T) {
 	}
 	// Property filter; q types while the field is open.
 	h.keys("j", "f")
+	h.typeText("type a")
+	h.keys("enter")
 	h.typeText("device=mobile")
 	h.keys("enter")
 	if w := m.def.Steps[1].Where; len(w) != 1 || w[0].Key != "device" || w[0].Values[0] != "mobile" {
 		t.Fatalf("filter = %+v", w)
 	}
-	h.keys("f", "ctrl+u")
+	h.keys("f")
+	h.typeText("type a")
+	h.keys("enter", "ctrl+u")
 	h.typeText("device=")
 	h.keys("enter")
 	if m.prompt == nil || m.prompt.err == "" {
@@ -360,14 +368,14 @@ func TestSegmentBrowser(t *testing.T) {
 	// Enter filters the funnel to the segment; x removes it.
 	all := m.res.Steps[0].Users
 	h.keys("j", "enter")
-	if m.segFilter == nil || m.segFilter.Values[0] != "mobile" {
-		t.Fatalf("segFilter %+v", m.segFilter)
+	if m.def.Segment == nil || m.def.Segment.Value != "mobile" {
+		t.Fatalf("segFilter %+v", m.def.Segment)
 	}
 	if m.res.Steps[0].Users >= all || !strings.Contains(m.hdr.View(), "segment device=mobile") {
 		t.Fatalf("filtered users %d of %d; header %q", m.res.Steps[0].Users, all, m.hdr.View())
 	}
 	h.keys("x")
-	if m.segFilter != nil || m.res.Steps[0].Users != all {
+	if m.def.Segment != nil || m.res.Steps[0].Users != all {
 		t.Fatal("x did not remove the segment filter")
 	}
 	// Pick a property from the list; "(no breakdown)" clears.
@@ -406,6 +414,11 @@ func TestErrorsGoToStatus(t *testing.T) {
 	if !h.m.statusErr || !strings.Contains(h.m.status, "disk on fire") {
 		t.Fatalf("status %q", h.m.status)
 	}
+	// The next key clears the status line; the funnel pane keeps the reason.
+	h.keys("j")
+	if h.m.status != "" || !strings.Contains(h.m.View(), "No result: disk on fire") {
+		t.Fatalf("status %q\n%s", h.m.status, h.m.View())
+	}
 	// Unknown event from a preset that does not fit.
 	be.loadErr = nil
 	h.keys("p")
@@ -435,6 +448,10 @@ func TestSaveAndOpen(t *testing.T) {
 		t.Fatalf("O: %q", m.status)
 	}
 	h.keys("enter")
+	if m.confirm == nil {
+		t.Fatal("O replaced unsaved edits without asking")
+	}
+	h.keys("y")
 	if len(m.def.Steps) != 4 || m.def.Name != "my funnel" {
 		t.Fatalf("opened %v %q", stepNames(m.def), m.def.Name)
 	}
@@ -564,8 +581,8 @@ func TestNoSilentNoOps(t *testing.T) {
 		t.Fatalf("x with nothing to clear: status %q", m.status)
 	}
 	h.keys("b", "enter", "x")
-	if m.segFilter != nil || !strings.Contains(m.status, "removed") {
-		t.Fatalf("x after a filter: filter %v status %q", m.segFilter, m.status)
+	if m.def.Segment != nil || !strings.Contains(m.status, "removed") {
+		t.Fatalf("x after a filter: filter %v status %q", m.def.Segment, m.status)
 	}
 }
 
@@ -580,16 +597,16 @@ func TestFilterKeepsSegmentsListed(t *testing.T) {
 		t.Fatalf("%d segments", n)
 	}
 	h.keys("enter")
-	if m.segFilter == nil || len(m.seg.segments()) != n {
-		t.Fatalf("filter %v, %d segments listed, want %d", m.segFilter, len(m.seg.segments()), n)
+	if m.def.Segment == nil || len(m.seg.segments()) != n {
+		t.Fatalf("filter %v, %d segments listed, want %d", m.def.Segment, len(m.seg.segments()), n)
 	}
-	first := m.segFilter.Values[0]
+	first := m.def.Segment.Value
 	if !strings.Contains(m.View(), "[=] "+first) {
 		t.Errorf("the filtered value is not marked:\n%s", m.View())
 	}
-	h.keys("tab", "j", "enter")
-	if m.segFilter == nil || m.segFilter.Values[0] == first {
-		t.Fatalf("enter on the next value left the filter at %v", m.segFilter)
+	h.keys("j", "enter")
+	if m.def.Segment == nil || m.def.Segment.Value == first {
+		t.Fatalf("enter on the next value left the filter at %v", m.def.Segment)
 	}
 	if got := m.res.Steps[0].Users; got != m.seg.segments()[m.seg.cursor].Steps[0].Users {
 		t.Fatalf("funnel has %d users, the segment %d", got, m.seg.segments()[m.seg.cursor].Steps[0].Users)

@@ -10,16 +10,18 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"microfunnel/dataset"
 	"microfunnel/funnel"
-	"microfunnel/store"
 )
 
-// Messages the commands send back. Requests that can go stale carry the
+// Messages the commands send back. Errors from the store already name the
+// dataset and the operation, so they pass through unwrapped (one prefix per
+// layer). Requests that can go stale carry the
 // sequence number they were issued with; Update drops any that no longer
 // match.
 
 type datasetsMsg struct {
-	list []store.DatasetInfo
+	list []dataset.Info
 	err  error
 	// open asks the root to show the dataset picker once the list is in.
 	open   bool
@@ -29,16 +31,19 @@ type datasetsMsg struct {
 type datasetMsg struct {
 	seq    int
 	name   string
-	info   store.DatasetInfo
-	events []store.EventCount
-	props  []store.PropInfo
+	info   dataset.Info
+	events []dataset.EventCount
+	props  []dataset.PropInfo
 	last   string // the last funnel looked at in this dataset, as JSON
-	err    error
+	// lastClean is the funnel that one was opened or saved as (JSON).
+	lastClean string
+	err       error
 }
 
 type computedMsg struct {
 	seq int
 	res *funnel.Result
+	ev  *funnel.Events // what it was computed on
 	err error
 	dur time.Duration
 }
@@ -49,7 +54,7 @@ type savedMsg struct {
 }
 
 type savedListMsg struct {
-	list []store.SavedFunnel
+	list []dataset.SavedFunnel
 	err  error
 }
 
@@ -62,7 +67,7 @@ type settingMsg struct{ err error }
 
 // chooseDataset picks the dataset to open: the one asked for, else the
 // last one used, else the first preset's, else the first.
-func chooseDataset(ctx context.Context, be Backend, list []store.DatasetInfo, want string, presets []Preset) string {
+func chooseDataset(ctx context.Context, be Backend, list []dataset.Info, want string, presets []Preset) string {
 	if want != "" {
 		return want
 	}
@@ -93,28 +98,29 @@ func loadDatasetCmd(ctx context.Context, be Backend, seq int, name string) tea.C
 		msg := datasetMsg{seq: seq, name: name}
 		info, err := be.Dataset(ctx, name)
 		if err != nil {
-			msg.err = fmt.Errorf("open dataset %s: %w", name, err)
+			msg.err = err
 			return msg
 		}
 		msg.info = info
 		if msg.events, err = be.EventCounts(ctx, name); err != nil {
-			msg.err = fmt.Errorf("events of %s: %w", name, err)
+			msg.err = err
 			return msg
 		}
 		sort.SliceStable(msg.events, func(i, j int) bool { return msg.events[i].Users > msg.events[j].Users })
 		if msg.props, err = be.Props(ctx, name); err != nil {
-			msg.err = fmt.Errorf("properties of %s: %w", name, err)
+			msg.err = err
 			return msg
 		}
 		msg.last, _ = be.Setting(ctx, settingLastFunnel+name)
+		msg.lastClean, _ = be.Setting(ctx, settingLastClean+name)
 		return msg
 	}
 }
 
-// computeCmd computes def. When whole is set (the funnel is filtered to one
-// value of the property it is broken down by), the breakdown comes from
-// whole instead, so every value stays listed and another can be chosen.
-func computeCmd(ctx context.Context, be Backend, compute ComputeFunc, seq int, dataset string, def funnel.Definition, whole *funnel.Definition) tea.Cmd {
+// computeCmd computes def. Filtered to a segment of the property it is
+// broken down by, the engine keeps the whole breakdown, so every value stays
+// listed and another can be chosen.
+func computeCmd(ctx context.Context, be Backend, compute ComputeFunc, seq int, dataset string, def funnel.Definition) tea.Cmd {
 	return func() (msg tea.Msg) {
 		start := time.Now()
 		// The engine is someone else's code: a panic there must become a
@@ -126,19 +132,13 @@ func computeCmd(ctx context.Context, be Backend, compute ComputeFunc, seq int, d
 		}()
 		ev, err := be.Load(ctx, dataset)
 		if err != nil {
-			return computedMsg{seq: seq, err: fmt.Errorf("load %s: %w", dataset, err)}
+			return computedMsg{seq: seq, err: err}
 		}
 		res, err := compute(&def, ev)
 		if err == nil && res == nil {
 			err = errors.New("compute: no result")
 		}
-		if err == nil && whole != nil {
-			all, werr := compute(whole, ev)
-			if werr == nil && all != nil {
-				res.Breakdown = all.Breakdown
-			}
-		}
-		return computedMsg{seq: seq, res: res, err: err, dur: time.Since(start)}
+		return computedMsg{seq: seq, res: res, ev: ev, err: err, dur: time.Since(start)}
 	}
 }
 
@@ -154,9 +154,6 @@ func saveCmd(ctx context.Context, be Backend, dataset, name string, def funnel.D
 func savedListCmd(ctx context.Context, be Backend, dataset string) tea.Cmd {
 	return func() tea.Msg {
 		list, err := be.Funnels(ctx, dataset)
-		if err != nil {
-			err = fmt.Errorf("saved funnels: %w", err)
-		}
 		return savedListMsg{list: list, err: err}
 	}
 }
@@ -164,9 +161,6 @@ func savedListCmd(ctx context.Context, be Backend, dataset string) tea.Cmd {
 func datasetsCmd(ctx context.Context, be Backend) tea.Cmd {
 	return func() tea.Msg {
 		list, err := be.Datasets(ctx)
-		if err != nil {
-			err = fmt.Errorf("list datasets: %w", err)
-		}
 		return datasetsMsg{list: list, err: err, open: true}
 	}
 }
@@ -186,19 +180,67 @@ func compareCmd(ctx context.Context, f func(context.Context) ([]Comparison, erro
 	}
 }
 
-// rememberCmd stores what is on screen so the next start opens with it.
-func rememberCmd(ctx context.Context, be Backend, dataset string, def funnel.Definition) tea.Cmd {
+// rememberCmd stores what is on screen, and the funnel it was opened or
+// saved as, so the next start opens with it and still knows what is unsaved.
+func rememberCmd(ctx context.Context, be Backend, dataset string, def, clean funnel.Definition) tea.Cmd {
 	return func() tea.Msg {
-		b, err := json.Marshal(def)
-		if err != nil {
-			return settingMsg{err: err}
-		}
-		if err := be.SetSetting(ctx, settingLastFunnel+dataset, string(b)); err != nil {
-			return settingMsg{err: fmt.Errorf("remember funnel: %w", err)}
+		for _, s := range []struct {
+			key string
+			def funnel.Definition
+		}{{settingLastFunnel + dataset, def}, {settingLastClean + dataset, clean}} {
+			b, err := json.Marshal(s.def)
+			if err != nil {
+				return settingMsg{err: err}
+			}
+			if err := be.SetSetting(ctx, s.key, string(b)); err != nil {
+				return settingMsg{err: fmt.Errorf("remember funnel: %w", err)}
+			}
 		}
 		if err := be.SetSetting(ctx, settingLastDataset, dataset); err != nil {
 			return settingMsg{err: fmt.Errorf("remember dataset: %w", err)}
 		}
 		return settingMsg{}
+	}
+}
+
+type valuesMsg struct {
+	key  string
+	list []dataset.ValueCount
+	err  error
+}
+
+// valuesCmd lists a property's values by users, for the filter picker.
+func valuesCmd(ctx context.Context, be Backend, dataset, key string) tea.Cmd {
+	return func() tea.Msg {
+		list, err := be.PropValues(ctx, dataset, key, 500)
+		if err != nil {
+			err = fmt.Errorf("values of %s: %w", key, err)
+		}
+		return valuesMsg{key: key, list: list, err: err}
+	}
+}
+
+// savedChangedMsg reports a saved funnel deleted or renamed from the open
+// picker; the root then lists them again.
+type savedChangedMsg struct {
+	note string
+	err  error
+}
+
+func deleteSavedCmd(ctx context.Context, be Backend, dataset, name string) tea.Cmd {
+	return func() tea.Msg {
+		if err := be.DeleteFunnel(ctx, dataset, name); err != nil {
+			return savedChangedMsg{err: fmt.Errorf("delete saved funnel: %w", err)}
+		}
+		return savedChangedMsg{note: "deleted saved funnel " + name}
+	}
+}
+
+func renameSavedCmd(ctx context.Context, be Backend, dataset, old, new string) tea.Cmd {
+	return func() tea.Msg {
+		if err := be.RenameFunnel(ctx, dataset, old, new); err != nil {
+			return savedChangedMsg{err: fmt.Errorf("rename saved funnel: %w", err)}
+		}
+		return savedChangedMsg{note: "renamed saved funnel " + old + " to " + new}
 	}
 }

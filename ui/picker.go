@@ -16,6 +16,10 @@ const (
 	pickPreset
 	pickSaved
 	pickProperty
+	pickFilterKey   // a property to filter on (or type, or remove one)
+	pickFilterValue // a value of that property
+	pickExclude     // an event to exclude between two steps
+	pickRemoveAlt   // an alternative event to remove from a step
 )
 
 // item is one choice in a picker; value is what the root acts on.
@@ -36,6 +40,7 @@ type picker struct {
 	cursor   int
 	input    field
 	pk       pickerKeys
+	actions  []pickerAction
 }
 
 // pickedMsg and the cancel are returned synchronously by Update so the root
@@ -43,6 +48,15 @@ type picker struct {
 type pickResult struct {
 	done   bool
 	chosen *item
+	// action is an extra key's name ("delete", "rename") pressed on chosen;
+	// the picker stays open until the root acts.
+	action string
+}
+
+// pickerAction is an extra key a picker offers on its items.
+type pickerAction struct {
+	key  key.Binding
+	name string
 }
 
 func newPicker(c common, kind pickerKind, title string, items []item) picker {
@@ -67,7 +81,11 @@ func (p *picker) selectValue(v string) {
 }
 
 func (p picker) ShortHelp() []key.Binding {
-	return []key.Binding{p.pk.Up, p.pk.Down, p.pk.Select, p.pk.Back}
+	out := []key.Binding{p.pk.Up, p.pk.Down, p.pk.Select, p.pk.Back}
+	for _, a := range p.actions {
+		out = append(out, a.key)
+	}
+	return out
 }
 
 func (p *picker) refilter() {
@@ -97,6 +115,12 @@ func (p picker) Update(msg tea.Msg) (picker, pickResult, tea.Cmd) {
 			return p, pickResult{done: true, chosen: &it}, nil
 		}
 		return p, pickResult{}, nil
+	case p.actionOf(km) != "":
+		if p.cursor < len(p.filtered) {
+			it := p.items[p.filtered[p.cursor]]
+			return p, pickResult{chosen: &it, action: p.actionOf(km)}, nil
+		}
+		return p, pickResult{}, nil
 	case key.Matches(km, p.pk.Up):
 		if p.cursor > 0 {
 			p.cursor--
@@ -113,6 +137,15 @@ func (p picker) Update(msg tea.Msg) (picker, pickResult, tea.Cmd) {
 		p.refilter()
 	}
 	return p, pickResult{}, nil
+}
+
+func (p picker) actionOf(k tea.KeyMsg) string {
+	for _, a := range p.actions {
+		if key.Matches(k, a.key) {
+			return a.name
+		}
+	}
+	return ""
 }
 
 func (p picker) View() string {
@@ -143,7 +176,11 @@ func (p picker) View() string {
 		}
 		b.WriteString(cur + label + "  " + st.Faint.Render(it.detail) + "\n")
 	}
-	b.WriteString(st.Faint.Render(itoa(len(p.filtered)) + " of " + itoa(len(p.items)) + " · ↑/↓ move · enter choose · esc cancel"))
+	foot := itoa(len(p.filtered)) + " of " + itoa(len(p.items)) + " · ↑/↓ move · enter choose · esc cancel"
+	for _, a := range p.actions {
+		foot += " · " + a.key.Help().Key + " " + a.key.Help().Desc
+	}
+	b.WriteString(st.Faint.Render(foot))
 	return fitLines(clamp(b.String(), p.w, p.h), p.h)
 }
 
@@ -154,6 +191,11 @@ const (
 	promptRename
 	promptWindow
 	promptSave
+	promptWhere    // filters on every step
+	promptStepName // the focused step's display name
+	promptMaxGap
+	promptDates
+	promptRenameSaved // a saved funnel's new name
 )
 
 // prompt is a one-line text field (step filter, funnel name, window, save

@@ -20,6 +20,9 @@ type ReportOptions struct {
 	Title string // the result's name when empty
 	// Dataset is named under the title when set.
 	Dataset string
+	// Definition, when set, has its active settings (filters, dates, max
+	// gap, step filters, exclusions, segment) listed under the title.
+	Definition *funnel.Definition
 }
 
 func (o ReportOptions) styles(w io.Writer) *Styles {
@@ -67,7 +70,11 @@ func RenderReport(w io.Writer, res *funnel.Result, opts ReportOptions) error {
 	}
 	sub = append(sub, fmtInt(int64(res.Users))+" users", "window "+window.String(), "mode "+string(orDefault(string(res.Mode), "sequential")),
 		"counting "+orDefault(string(res.Count), "users"))
-	b.WriteString(st.Faint.Render(wrapParts(sub, " · ", width)) + "\n\n")
+	b.WriteString(st.Faint.Render(wrapParts(sub, " · ", width)) + "\n")
+	for _, l := range settingLines(opts.Definition) {
+		b.WriteString(st.Faint.Render(wrapParts(strings.Fields(l), " ", width)) + "\n")
+	}
+	b.WriteString("\n")
 
 	if len(res.Steps) == 0 || res.Steps[0].Users == 0 {
 		b.WriteString("Nobody entered this funnel: no user matched step 1")
@@ -79,15 +86,20 @@ func RenderReport(w io.Writer, res *funnel.Result, opts ReportOptions) error {
 		return err
 	}
 	l := newStepLayout(res.Steps, width, false)
+	l.unit = unitOf(res.Count)
 	b.WriteString(l.headerRow(st) + "\n")
-	worst := worstStep(res.Steps)
+	mark := stepMarks(res.Steps)
 	for i, s := range res.Steps {
-		b.WriteString(strings.TrimRight(l.row(st, i, s, false, i == worst, st.Bar), " ") + "\n")
+		b.WriteString(strings.TrimRight(l.row(st, i, s, false, mark(i), st.Bar), " ") + "\n")
 	}
-	if worst > 0 {
+	if worst := worstStep(res.Steps); worst > 0 {
 		s := res.Steps[worst]
-		text := fmt.Sprintf("Biggest drop-off: step %d %s, where %s of %s users (%s) did not continue from %s.",
-			worst+1, s.Name, fmtInt(s.DropOff), fmtInt(res.Steps[worst-1].Users), fmtPct(s.DropOffShare), res.Steps[worst-1].Name)
+		text := fmt.Sprintf("Biggest drop-off: step %d %s, where %s of %s %s (%s) did not continue from %s.",
+			worst+1, s.Name, fmtInt(s.DropOff), fmtInt(res.Steps[worst-1].Users), l.unit, fmtPct(s.DropOffShare), res.Steps[worst-1].Name)
+		if low := lowestRate(res.Steps); low > 0 && low != worst {
+			text += fmt.Sprintf(" Lowest step conversion: step %d %s, %s of %s from %s.",
+				low+1, res.Steps[low].Name, fmtPct(res.Steps[low].StepConversion), l.unit, res.Steps[low-1].Name)
+		}
 		b.WriteString("\n" + wrapParts(strings.Fields(text), " ", width) + "\n")
 	}
 	if bd := res.Breakdown; bd != nil {
@@ -126,7 +138,7 @@ func breakdownTable(st *Styles, res *funnel.Result, bd *funnel.Breakdown, width 
 	anySig := false
 	for from := 1; from < n; from += perTable {
 		to := minInt(n, from+perTable)
-		head := padRight("segment", segW) + padLeft("users", colUsers)
+		head := padRight("segment", segW) + padLeft(unitOf(res.Count), colUsers)
 		for i := from; i < to; i++ {
 			head += "  " + padRight(fmt.Sprintf("→%d %s", i+1, res.Steps[i].Name), cellW-2)
 		}
@@ -145,7 +157,7 @@ func breakdownTable(st *Styles, res *funnel.Result, bd *funnel.Breakdown, width 
 				cell := "-"
 				if i < len(seg.Steps) {
 					cell = fmtPct(seg.Steps[i].StepConversion)
-					if t, ok := testAt(seg, i+1); ok {
+					if t, ok := testAt(seg, i+1); ok && res.Count != funnel.Totals {
 						mark := " "
 						if t.Significant {
 							mark = "*"
@@ -166,6 +178,9 @@ func breakdownTable(st *Styles, res *funnel.Result, bd *funnel.Breakdown, width 
 		}
 	}
 	legend := "Columns: conversion from the previous step; p is the Holm-adjusted p-value of the segment against all other users."
+	if res.Count == funnel.Totals {
+		legend = "Columns: conversion from the previous step, in attempts. No significance is shown: attempts of one user are not independent trials (count users for tests)."
+	}
 	if anySig {
 		legend = "* differs significantly from the rest of users (adjusted p < 0.05). " + legend
 	}
@@ -192,7 +207,7 @@ func testAt(seg funnel.Segment, step int) (funnel.Test, bool) {
 
 // RenderMarkdown writes the result as Markdown tables, for pasting into
 // issues and docs.
-func RenderMarkdown(w io.Writer, res *funnel.Result) error {
+func RenderMarkdown(w io.Writer, res *funnel.Result, opts ReportOptions) error {
 	if res == nil {
 		return errors.New("render markdown: no result")
 	}
@@ -206,15 +221,32 @@ func RenderMarkdown(w io.Writer, res *funnel.Result) error {
 		window = funnel.DefaultWindow
 	}
 	fmt.Fprintf(&b, "## %s\n\n", mdEscape(title))
-	fmt.Fprintf(&b, "%s users · window %s · mode %s · counting %s\n\n", fmtInt(int64(res.Users)), window,
-		orDefault(string(res.Mode), "sequential"), orDefault(string(res.Count), "users"))
-	b.WriteString("| # | Step | Users | % of step 1 | % of previous | Drop-off | Drop-off % | 95% CI | Median time | p90 time |\n")
+	sub := []string{}
+	if opts.Dataset != "" {
+		sub = append(sub, "dataset "+mdEscape(opts.Dataset))
+	}
+	sub = append(sub, fmt.Sprintf("%s users · window %s · mode %s · counting %s", fmtInt(int64(res.Users)), window,
+		orDefault(string(res.Mode), "sequential"), orDefault(string(res.Count), "users")))
+	b.WriteString(strings.Join(sub, " · ") + "\n\n")
+	if set := settingLines(opts.Definition); len(set) > 0 {
+		for _, l := range set {
+			b.WriteString("- " + mdEscape(l) + "\n")
+		}
+		b.WriteString("\n")
+	}
+	if res.Count == funnel.Totals {
+		b.WriteString("Counts are attempts (totals counting), not users.\n\n")
+	}
+	b.WriteString("| # | Step | " + map[bool]string{true: "Attempts", false: "Users"}[res.Count == funnel.Totals] + " | % of step 1 | % of previous | Drop-off | Drop-off % | 95% CI | Median time | p90 time |\n")
 	b.WriteString("|--:|------|------:|------------:|--------------:|---------:|-----------:|-------:|------------:|---------:|\n")
-	worst := worstStep(res.Steps)
+	worst, low := worstStep(res.Steps), lowestRate(res.Steps)
 	for i, s := range res.Steps {
 		name := mdEscape(s.Name)
-		if i == worst {
+		switch i {
+		case worst:
 			name = "**" + name + "** (biggest drop-off)"
+		case low:
+			name = "**" + name + "** (lowest step conversion)"
 		}
 		prev, drop, dropPct, med, p90 := "", "", "", "", ""
 		if i > 0 {
@@ -243,7 +275,7 @@ func RenderMarkdown(w io.Writer, res *funnel.Result) error {
 				cell := "-"
 				if i < len(seg.Steps) {
 					cell = fmtPct(seg.Steps[i].StepConversion)
-					if t, ok := testAt(seg, i+1); ok {
+					if t, ok := testAt(seg, i+1); ok && res.Count != funnel.Totals {
 						if t.Significant {
 							cell = "**" + cell + "**\\*"
 						}
@@ -258,7 +290,11 @@ func RenderMarkdown(w io.Writer, res *funnel.Result) error {
 			}
 			b.WriteString(" " + overall + " |\n")
 		}
-		b.WriteString("\nStep columns: conversion from the previous step. \\* differs significantly from the rest of users (Holm-adjusted p < 0.05).\n")
+		if res.Count == funnel.Totals {
+			b.WriteString("\nStep columns: conversion from the previous step, in attempts. No significance is shown: attempts of one user are not independent trials.\n")
+		} else {
+			b.WriteString("\nStep columns: conversion from the previous step. \\* differs significantly from the rest of users (Holm-adjusted p < 0.05).\n")
+		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -73,7 +73,7 @@ func TestRenderReportEmpty(t *testing.T) {
 
 func TestRenderMarkdown(t *testing.T) {
 	var b bytes.Buffer
-	if err := RenderMarkdown(&b, reportResult(t, "device")); err != nil {
+	if err := RenderMarkdown(&b, reportResult(t, "device"), ReportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	golden.RequireEqual(t, b.Bytes())

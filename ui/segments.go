@@ -22,6 +22,9 @@ type segmentsPane struct {
 	offset int
 	marked map[string]bool
 	active bool
+	// totals: the counts are attempts, which the tests do not hold for, so
+	// no significance is shown.
+	totals bool
 	note   string // shown when there is no breakdown
 	// filtered is the value the funnel is filtered to, when it is one of
 	// this breakdown's.
@@ -33,10 +36,11 @@ type segmentsPane struct {
 
 func (s *segmentsPane) SetSize(w, h int) { s.w, s.h = w, h }
 
-func (s segmentsPane) ShortHelp() []key.Binding {
-	k := s.keys
-	return []key.Binding{k.Select, k.Mark, k.ClearSegment, k.CycleBy, k.PickBy, k.NextPane, k.Up, k.Down, k.Attribution}
-}
+func (s *segmentsPane) ShortHelp() []key.Binding { return s.keysOf(inSegments) }
+
+// segmentChosenMsg tells the root the user chose a segment to filter the
+// funnel to.
+type segmentChosenMsg struct{ key, value string }
 
 // setBreakdown keeps the cursor and marks when the same property comes back
 // recomputed, and resets them for a new one.
@@ -97,6 +101,13 @@ func (s segmentsPane) Update(msg tea.Msg) (segmentsPane, tea.Cmd) {
 		s.cursor = 0
 	case key.Matches(km, s.keys.Bottom):
 		s.cursor = maxInt(0, n-1)
+	case key.Matches(km, s.keys.Select):
+		if seg, ok := s.current(); ok && s.bd != nil {
+			k, v := s.bd.Property, seg.Value
+			return s, func() tea.Msg { return segmentChosenMsg{key: k, value: v} }
+		}
+	case key.Matches(km, s.keys.Back):
+		s.marked = map[string]bool{}
 	case key.Matches(km, s.keys.Mark):
 		if seg, ok := s.current(); ok {
 			if s.marked == nil {
@@ -128,6 +139,9 @@ func (s segmentsPane) reach(seg funnel.Segment) (float64, int) {
 // sigMark says whether a segment differs from the rest at the focused step
 // (or, for overall, at its most different step).
 func (s segmentsPane) sigMark(seg funnel.Segment, step int) string {
+	if s.totals {
+		return ""
+	}
 	var best *funnel.Test
 	for i := range seg.Tests {
 		t := &seg.Tests[i]
@@ -158,13 +172,10 @@ func (s segmentsPane) sigMark(seg funnel.Segment, step int) string {
 func (s *segmentsPane) View() string {
 	st := s.st
 	var b strings.Builder
-	title := st.PaneTitle
-	if s.active {
-		title = st.PaneActive
-	}
+	title := paneTitle(st, s.active)
 	segs := s.segments()
 	if s.bd == nil {
-		b.WriteString(title.Render("Segments") + "\n")
+		b.WriteString(title("Segments") + "\n")
 		note := s.note
 		if note == "" {
 			note = "No breakdown: press b to cycle properties or B to pick one."
@@ -178,7 +189,7 @@ func (s *segmentsPane) View() string {
 			what = "conversion to step " + itoa(i+1) + " " + segs[0].Steps[i].Name
 		}
 	}
-	b.WriteString(title.Render("Segments by "+s.bd.Property) +
+	b.WriteString(title("Segments by "+s.bd.Property) +
 		st.Faint.Render(fmt.Sprintf(" · %s (bars: vs best) · attribution %s", what, s.bd.Attribution)) + "\n")
 	if len(segs) == 0 {
 		b.WriteString(st.Faint.Render("  No segments.") + "\n")
@@ -233,6 +244,9 @@ func (s *segmentsPane) View() string {
 		b.WriteString("\n")
 	}
 	foot := "  * differs from the rest (Holm-adjusted p < 0.05) · enter filters · space marks"
+	if s.totals {
+		foot = "  attempts: no significance shown (attempts of one user are not independent) · enter filters"
+	}
 	if s.filtered != "" {
 		foot = "  [=] the funnel is filtered to it (x clears) · * differs from the rest (p < 0.05)"
 	}
@@ -267,7 +281,7 @@ func (s segmentsPane) stepTable(segs []funnel.Segment, nameW int) []string {
 	out = append(out, st.Faint.Render(head))
 	row := func(cur, name string, steps []funnel.StepResult, tests []funnel.Test) string {
 		line := cur + padRight(name, nameW)
-		worst := worstStep(steps)
+		worst := lowestRate(steps)
 		for i := 1; i < n; i++ {
 			cell := "—"
 			if i < len(steps) {
@@ -275,7 +289,7 @@ func (s segmentsPane) stepTable(segs []funnel.Segment, nameW int) []string {
 			}
 			mark := " "
 			for _, t := range tests {
-				if t.Step == i+1 && t.Significant {
+				if t.Step == i+1 && t.Significant && !s.totals {
 					mark = "*"
 				}
 			}

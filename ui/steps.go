@@ -14,17 +14,18 @@ type stepLayout struct {
 	name, bar          int
 	showPrev, showDrop bool
 	cursor             bool
+	unit               string // "users", or "attempts" with totals counting
 }
 
 const (
 	colUsers = 9
 	colPct   = 8
 	colDrop  = 10
-	colWorst = 8 // " ◀ worst"
+	colWorst = 9 // " ◀ lowest"
 )
 
 func newStepLayout(steps []funnel.StepResult, w int, cursor bool) stepLayout {
-	l := stepLayout{showPrev: true, showDrop: true, cursor: cursor}
+	l := stepLayout{showPrev: true, showDrop: true, cursor: cursor, unit: "users"}
 	longest := 4
 	for _, s := range steps {
 		longest = maxInt(longest, lipgloss.Width(s.Name))
@@ -60,7 +61,7 @@ func (l stepLayout) headerRow(st *Styles) string {
 		b.WriteString("  ")
 	}
 	b.WriteString(padRight("", 3) + padRight("step", l.name) + " " + padRight("", l.bar))
-	b.WriteString(padLeft("users", colUsers) + padLeft("of 1st", colPct))
+	b.WriteString(padLeft(l.unit, colUsers) + padLeft("of 1st", colPct))
 	if l.showPrev {
 		b.WriteString(padLeft("of prev", colPct))
 	}
@@ -70,9 +71,9 @@ func (l stepLayout) headerRow(st *Styles) string {
 	return st.Faint.Render(b.String())
 }
 
-// row draws one step. worst marks the biggest drop-off; fill colours the bar
-// (one series colour per segment in grouped bars).
-func (l stepLayout) row(st *Styles, i int, s funnel.StepResult, focused, worst bool, fill lipgloss.Style) string {
+// row draws one step. mark is stepMarks' note for it ("worst", "lowest");
+// fill colours the bar (one series colour per segment in grouped bars).
+func (l stepLayout) row(st *Styles, i int, s funnel.StepResult, focused bool, mark string, fill lipgloss.Style) string {
 	var b strings.Builder
 	if l.cursor {
 		if focused {
@@ -102,14 +103,28 @@ func (l stepLayout) row(st *Styles, i int, s funnel.StepResult, focused, worst b
 			b.WriteString(padLeft("-"+fmtInt(s.DropOff), colDrop))
 		}
 	}
-	if worst {
-		b.WriteString(st.Worst.Render(" ◀ worst"))
+	if mark != "" {
+		b.WriteString(st.Worst.Render(" ◀ " + mark))
 	}
 	return b.String()
 }
 
-// worstStep is the index of the step with the largest drop-off share, or -1.
+// worstStep is the index of the step that lost the most users (attempts)
+// from the previous one (ties: the larger share), or -1 when none lost any.
 func worstStep(steps []funnel.StepResult) int {
+	w := -1
+	for i := 1; i < len(steps); i++ {
+		s := steps[i]
+		if s.DropOff > 0 && (w < 0 || s.DropOff > steps[w].DropOff || s.DropOff == steps[w].DropOff && s.DropOffShare > steps[w].DropOffShare) {
+			w = i
+		}
+	}
+	return w
+}
+
+// lowestRate is the index of the step with the lowest conversion from the
+// previous step (the largest drop-off share), or -1.
+func lowestRate(steps []funnel.StepResult) int {
 	w, best := -1, 0.0
 	for i := 1; i < len(steps); i++ {
 		if steps[i].DropOffShare > best {
@@ -117,6 +132,29 @@ func worstStep(steps []funnel.StepResult) int {
 		}
 	}
 	return w
+}
+
+// stepMarks says which rows to mark: "worst" on the step that lost the
+// most, and "lowest" on the lowest step conversion when that is another.
+func stepMarks(steps []funnel.StepResult) func(i int) string {
+	worst, low := worstStep(steps), lowestRate(steps)
+	return func(i int) string {
+		switch {
+		case i == worst:
+			return "worst"
+		case i == low:
+			return "lowest"
+		}
+		return ""
+	}
+}
+
+// unitOf names what a count counts.
+func unitOf(c funnel.Counting) string {
+	if c == funnel.Totals {
+		return "attempts"
+	}
+	return "users"
 }
 
 func itoa(i int) string { return fmtInt(int64(i)) }

@@ -109,3 +109,12 @@ func (s Styles) series(i int) lipgloss.Style {
 	}
 	return s.Series[i%len(s.Series)]
 }
+
+// paneTitle draws pane titles: the focused pane's marked with "▶ " so focus
+// shows without colour too (NO_COLOR, a monochrome terminal).
+func paneTitle(st *Styles, active bool) func(string) string {
+	if active {
+		return func(t string) string { return st.PaneActive.Render("▶ " + t) }
+	}
+	return func(t string) string { return st.PaneTitle.Render("  " + t) }
+}

@@ -2,9 +2,12 @@ package ui
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/lipgloss"
+
+	"microfunnel/funnel"
 )
 
 // syncPanes hands the panes the state they draw. Called after every update
@@ -13,7 +16,7 @@ func (m *Model) syncPanes() {
 	if n := len(m.def.Steps); m.step >= n {
 		m.step = maxInt(0, n-1)
 	}
-	m.hdr.info, m.hdr.def, m.hdr.segFilter, m.hdr.took = m.info, m.def, m.segFilter, m.took
+	m.hdr.info, m.hdr.def, m.hdr.took, m.hdr.changed = m.info, m.def, m.took, m.changed()
 	m.hdr.busy = ""
 	switch {
 	case m.computing:
@@ -24,7 +27,7 @@ func (m *Model) syncPanes() {
 
 	m.seg.all = nil
 	if m.res != nil {
-		if m.segFilter == nil {
+		if m.def.Segment == nil {
 			m.seg.all = m.res.Steps // "all users" is a lie once filtered
 		}
 		m.seg.setBreakdown(m.res.Breakdown)
@@ -33,10 +36,11 @@ func (m *Model) syncPanes() {
 	}
 	m.seg.step = m.step
 	m.seg.filtered = ""
-	if f := m.segFilter; f != nil && m.seg.bd != nil && f.Key == m.seg.bd.Property && f.Op == "=" && len(f.Values) == 1 {
-		m.seg.filtered = f.Values[0]
+	if s := m.def.Segment; s != nil && m.seg.bd != nil && s.Key == m.seg.bd.Property {
+		m.seg.filtered = s.Value
 	}
 	m.seg.active = m.focus == paneSegments
+	m.seg.totals = m.def.Count == funnel.Totals
 	m.seg.note = ""
 	if m.def.By != "" && m.seg.bd == nil {
 		m.seg.note = "breaking down by " + m.def.By + "…"
@@ -49,13 +53,13 @@ func (m *Model) syncPanes() {
 	case m.res != nil:
 		f.steps = m.res.Steps
 		f.label = "all users"
-		if m.segFilter != nil {
-			f.label = "segment " + fmtFilter(*m.segFilter)
+		if s := m.def.Segment; s != nil {
+			f.label = "segment " + s.String()
 		}
 		if g := m.seg.markedSeries(); len(g) >= 2 {
 			f.grouped = g
 			f.label = fmt.Sprintf("%d marked segments of %s", len(g), m.seg.bd.Property)
-		} else if seg, ok := m.seg.current(); ok && m.focus == paneSegments && len(seg.Steps) == len(m.res.Steps) {
+		} else if seg, ok := m.seg.current(); ok && m.focus == paneSegments && len(seg.Steps) == len(m.res.Steps) && seg.Value != m.seg.filtered {
 			f.steps = seg.Steps
 			f.label = "preview " + m.seg.bd.Property + "=" + seg.Value + " · enter filters"
 		}
@@ -63,12 +67,13 @@ func (m *Model) syncPanes() {
 		f.waiting = "computing…"
 	case len(m.def.Steps) > 0 && len(m.def.Steps) < 2:
 		f.waiting = "A funnel needs at least 2 steps: press a to add one."
-	case m.statusErr:
-		f.waiting = "No result: see the status line."
+	case m.resErr != nil:
+		f.waiting = "No result: " + m.resErr.Error()
 	}
 	if m.computing && m.res != nil {
 		f.label += " · updating…"
 	}
+	f.steps = labelSteps(m.def, f.steps)
 
 	m.ed.def, m.ed.cursor, m.ed.active = m.def, m.step, m.focus == paneEditor
 }
@@ -121,8 +126,11 @@ func (m *Model) View() string {
 	bodyH := maxInt(0, m.h-m.hdr.Height()-2)
 	var body string
 	switch {
+	case m.confirm != nil:
+		body = m.st.PaneActive.Render("Replace the funnel?") + "\n" + wrapParts(strings.Fields(m.confirm.question), " ", m.w) +
+			"\n" + m.st.Faint.Render("y or enter replaces it · n or esc keeps editing (s saves)")
 	case m.showHelp:
-		body = m.st.PaneActive.Render("Keys") + m.st.Faint.Render(" · ? or esc closes") + "\n\n" + fullHelp(m.st, m.keys.FullHelp(), m.w)
+		body = m.helpView(bodyH)
 	case m.prompt != nil:
 		body = m.prompt.View()
 	case m.picker != nil:
@@ -158,33 +166,56 @@ func (m *Model) footer() string {
 	}
 	var keys []key.Binding
 	switch {
-	case m.showHelp:
-		keys = []key.Binding{m.keys.Help, m.keys.Quit}
+	case m.confirm != nil:
+		return truncate(status, m.w) + "\n" + m.help.ShortHelpView([]key.Binding{
+			kb([]string{"y"}, "y", "replace"), kb([]string{"n"}, "n/esc", "keep editing")})
 	case m.prompt != nil:
 		keys = m.prompt.ShortHelp()
 	case m.picker != nil:
 		keys = m.picker.ShortHelp()
-	case m.cmp != nil:
-		keys = m.cmp.ShortHelp()
-	case m.focus == paneSegments:
-		keys = m.seg.ShortHelp()
-	case m.focus == paneEditor:
-		keys = m.ed.ShortHelp()
 	default:
-		keys = m.fun.ShortHelp()
+		keys = m.focused().ShortHelp()
 	}
 	return truncate(status, m.w) + "\n" + m.fitHelp(keys, m.prompt == nil && m.picker == nil)
 }
+
+// focused is the component the keys go to.
+func (m *Model) focused() interface{ ShortHelp() []key.Binding } {
+	switch {
+	case m.showHelp:
+		return helpKeys{m}
+	case m.cmp != nil:
+		return m.cmp
+	case m.focus == paneSegments:
+		return &m.seg
+	case m.focus == paneEditor:
+		return &m.ed
+	}
+	return &m.fun
+}
+
+// helpKeys is the footer of the `?` screen.
+type helpKeys struct{ m *Model }
+
+func (h helpKeys) ShortHelp() []key.Binding { return h.m.footerKeys(inHelp) }
+
+var (
+	helpKey = kb([]string{"?"}, "?", "help")
+	quitKey = kb([]string{"q"}, "q", "quit")
+)
 
 // fitHelp draws the footer keys, dropping the least useful (the last) until
 // they fit, so `? help` and `q quit` are always on screen outside a field.
 func (m *Model) fitHelp(keys []key.Binding, always bool) string {
 	var tail []key.Binding
 	if always {
-		tail = []key.Binding{m.keys.Help, m.keys.Quit}
+		tail = []key.Binding{helpKey, quitKey}
+		if m.showHelp {
+			tail = tail[1:]
+		}
 		var rest []key.Binding
 		for _, k := range keys {
-			if k.Help() != m.keys.Help.Help() && k.Help() != m.keys.Quit.Help() {
+			if k.Help() != helpKey.Help() && k.Help() != quitKey.Help() {
 				rest = append(rest, k)
 			}
 		}
@@ -201,6 +232,8 @@ func (m *Model) fitHelp(keys []key.Binding, always bool) string {
 // screen names what is on screen, for tests and the layout check.
 func (m *Model) screen() string {
 	switch {
+	case m.confirm != nil:
+		return "confirm"
 	case m.showHelp:
 		return "help"
 	case m.prompt != nil:
@@ -211,4 +244,39 @@ func (m *Model) screen() string {
 		return "compare"
 	}
 	return [...]string{"funnel", "segments", "editor"}[m.focus]
+}
+
+// labelSteps puts each step's filters and the exclusions after it on its
+// label, so the bars say what they count.
+func labelSteps(d funnel.Definition, steps []funnel.StepResult) []funnel.StepResult {
+	if len(steps) != len(d.Steps) {
+		return steps
+	}
+	out := append([]funnel.StepResult(nil), steps...)
+	for i, s := range d.Steps {
+		out[i].Name = s.StepName() // a rename shows before any recompute
+		if len(s.Where) > 0 {
+			out[i].Name += " [" + fmtFilters(s.Where) + "]"
+		}
+	}
+	for _, x := range d.Exclusions {
+		if x.To-1 < len(out) && x.To >= 1 {
+			out[x.To-1].Name += " (not " + strings.Join(x.Events, "|") + " after " + itoa(x.From) + ")"
+		}
+	}
+	return out
+}
+
+// helpView is the `?` screen, scrolled by j/k when it is taller than the
+// body.
+func (m *Model) helpView(h int) string {
+	lines := strings.Split(fullHelp(m.st, m.helpColumns(), m.w), "\n")
+	title := m.st.PaneActive.Render("Keys") + m.st.Faint.Render(" · ? or esc closes · (off): not now, pressing it says why")
+	rows := maxInt(1, h-2)
+	m.helpOff = minInt(m.helpOff, maxInt(0, len(lines)-rows))
+	if len(lines) > rows {
+		title += m.st.Faint.Render(fmt.Sprintf(" · j/k scroll (%d–%d of %d)", m.helpOff+1, minInt(len(lines), m.helpOff+rows), len(lines)))
+		lines = lines[m.helpOff:minInt(len(lines), m.helpOff+rows)]
+	}
+	return title + "\n\n" + strings.Join(lines, "\n")
 }
