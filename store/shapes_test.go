@@ -308,3 +308,17 @@ func BenchmarkImportShape(b *testing.B) {
 		})
 	}
 }
+
+// FuzzParseLogLine: any line is parsed or refused, never a panic, and a
+// parsed line has a client, a method and a 3-digit status.
+func FuzzParseLogLine(f *testing.F) {
+	f.Add(`203.0.113.7 - - [10/Mar/2026:13:55:36 +0000] "GET /pricing?utm=x HTTP/1.1" 200 2326 "https://search.example/" "Mozilla/5.0 (X11)"`)
+	f.Add(`::1 - frank [10/Oct/2000:13:55:36 -0700] "GET /a\"b HTTP/1.0" 404 -`)
+	f.Add(`1.2.3.4 - - [x] "" 200 1`)
+	f.Fuzz(func(t *testing.T, line string) {
+		l, err := parseLogLine(line)
+		if err == nil && (l.host == "" || l.method == "" || len(l.status) != 3) {
+			t.Fatalf("accepted %q as %+v", line, l)
+		}
+	})
+}
