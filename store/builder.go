@@ -25,7 +25,8 @@ type builder struct {
 	ts   []int64
 	name []uint32
 
-	links    [][2]string      // ids the input says are one person
+	links    [][2]string // ids the input says are one person, each pair once
+	linked   map[[2]string]bool
 	identity int64            // identity calls read
 	skipped  map[string]int64 // rows left out, by why
 	dedupKey string           // the property holding the vendor's de-duplication id
@@ -155,13 +156,27 @@ type part struct {
 	keys []string   // local key id -> key
 	cols [][]string // by local key id: each row's value ("": none); may be shorter than the rows
 	bad  []badRow
-	// links are ids the rows say are one person: (id, the id it joins)
+	// links are ids the rows say are one person: (id, the id it joins),
+	// each pair once (every event of a logged-in user repeats its pair)
 	links    [][2]string
+	linked   map[[2]string]bool
 	identity int            // identity calls read (not events)
 	skipped  map[string]int // rows left out, by why
 	rows     int            // rows read, good and bad
 	read     int64          // input bytes read up to the end of the part
 	err      error
+}
+
+func (p *part) link(t *rowTarget, from, to string) {
+	if p.linked == nil {
+		p.linked = map[[2]string]bool{}
+	}
+	if p.linked[[2]string{from, to}] {
+		return
+	}
+	l := [2]string{t.keep(from), t.keep(to)}
+	p.linked[l] = true
+	p.links = append(p.links, l)
 }
 
 func (p *part) skip(why string) {
@@ -188,7 +203,15 @@ type badRow struct {
 func (b *builder) merge(p *part) {
 	base := b.len()
 	for _, l := range p.links {
-		b.links = append(b.links, [2]string{strings.Clone(l[0]), strings.Clone(l[1])})
+		if b.linked[l] {
+			continue
+		}
+		if b.linked == nil {
+			b.linked = map[[2]string]bool{}
+		}
+		l = [2]string{strings.Clone(l[0]), strings.Clone(l[1])}
+		b.linked[l] = true
+		b.links = append(b.links, l)
 	}
 	b.identity += int64(p.identity)
 	for why, n := range p.skipped {

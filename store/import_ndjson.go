@@ -37,6 +37,9 @@ type jsonParser struct {
 type pathInfo struct {
 	key  string
 	role bool // may be the user, event or time column
+	// envelope: with a vendor shape, a field of the shape's (user, event,
+	// time, dropped) or an ignored one, not a property
+	envelope bool
 	// the key's id in the part numbered seq (ids are per part)
 	seq, id int
 }
@@ -195,6 +198,10 @@ func (jp *jsonParser) key() (*pathInfo, string) {
 		}
 	}
 	pi := &pathInfo{key: k, role: jp.in.mayBeRole(k), seq: -1}
+	if sh := jp.in.shape; sh != nil {
+		pi.envelope = slices.Contains(sh.user, k) || slices.Contains(sh.event, k) || slices.Contains(sh.time, k) ||
+			slices.Contains(sh.drop, k) || slices.Contains(jp.in.o.Ignore, k)
+	}
 	jp.paths[string(jp.path)] = pi
 	return pi, ""
 }
@@ -339,7 +346,7 @@ func (jp *jsonParser) shapedRow(t *rowTarget) string {
 	}
 	for _, l := range kind.links {
 		if l[0] != "" && l[1] != "" && l[0] != l[1] {
-			pt.links = append(pt.links, [2]string{t.keep(l[0]), t.keep(l[1])})
+			pt.link(t, l[0], l[1])
 		}
 	}
 	if kind.identity {
@@ -361,12 +368,10 @@ func (jp *jsonParser) shapedRow(t *rowTarget) string {
 	jp.cols = append(jp.cols, "user", "event", "time")
 	jp.vals = append(jp.vals, user, event, first(sh.time))
 	r := roles{user: []int{n}, event: []int{n + 1}, time: []int{n + 2}}
-	for i, c := range jp.cols[:n] {
-		if slices.Contains(sh.user, c) || slices.Contains(sh.event, c) || slices.Contains(sh.time, c) ||
-			slices.Contains(sh.drop, c) || slices.Contains(jp.in.o.Ignore, c) {
-			continue
+	for i, f := range jp.flat {
+		if !f.p.envelope {
+			r.props = append(r.props, i)
 		}
-		r.props = append(r.props, i)
 	}
 	return t.row(jp.in, jp.cols, jp.vals, r, jp.keyID(pt))
 }

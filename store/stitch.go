@@ -91,48 +91,70 @@ func (ids *identities) pairs() []string {
 }
 
 // stitch gives each user's events to the person's canonical id: users
-// whose ids are linked become one, their events merged by time (at equal
-// times in the order of the users, then of their events).
+// whose ids are linked become one, in the place of the first of them,
+// their events merged by time (at equal times in the order of the users,
+// then of their events).
 func stitch(t *table, ids *identities) *table {
 	if len(ids.parent) == 0 {
 		return t
 	}
-	canon := make([]string, t.numUsers())
-	changed := false
-	for u, name := range t.users {
-		canon[u] = ids.find(name)
-		changed = changed || canon[u] != name
+	// The ids others merge into, so that an unmerged user that is one of
+	// them is found; every other user keeps its own place.
+	targets := map[string]int32{}
+	for id := range ids.parent {
+		targets[ids.find(id)] = -1
 	}
-	if !changed {
+	n := t.numUsers()
+	newIdx := make([]int32, n)
+	var users []string
+	merged := false
+	for u, name := range t.users {
+		c := name
+		if _, ok := ids.parent[name]; ok {
+			c = ids.find(name)
+			merged = true
+		}
+		if at, ok := targets[c]; ok {
+			if at < 0 {
+				at = int32(len(users))
+				targets[c] = at
+				users = append(users, c)
+			}
+			newIdx[u] = at
+			continue
+		}
+		newIdx[u] = int32(len(users))
+		users = append(users, name)
+	}
+	if !merged {
 		return t
 	}
-	idx := map[string]int{}
-	var users []string
-	members := [][]int{}
-	for u, c := range canon {
-		i, ok := idx[c]
-		if !ok {
-			i = len(users)
-			idx[c] = i
-			users = append(users, c)
-			members = append(members, nil)
-		}
-		members[i] = append(members[i], u)
-	}
-	order := make([]uint32, 0, t.len())
+	// Counting sort of the users' event ranges by their new user.
 	start := make([]uint32, len(users)+1)
-	for i, ms := range members {
-		from := len(order)
-		for _, u := range ms {
-			for e := t.userStart[u]; e < t.userStart[u+1]; e++ {
-				order = append(order, e)
-			}
+	for u := 0; u < n; u++ {
+		start[newIdx[u]+1] += t.userStart[u+1] - t.userStart[u]
+	}
+	members := make([]int32, len(users))
+	for u := 0; u < n; u++ {
+		members[newIdx[u]]++
+	}
+	for i := range users {
+		start[i+1] += start[i]
+	}
+	order := make([]uint32, t.len())
+	next := slices.Clone(start[:len(users)])
+	for u := 0; u < n; u++ {
+		i := newIdx[u]
+		for e := t.userStart[u]; e < t.userStart[u+1]; e++ {
+			order[next[i]] = e
+			next[i]++
 		}
-		if len(ms) > 1 {
-			mine := order[from:]
+	}
+	for i, m := range members {
+		if m > 1 {
+			mine := order[start[i]:start[i+1]]
 			slices.SortStableFunc(mine, func(a, b uint32) int { return cmp.Compare(t.ts[a], t.ts[b]) })
 		}
-		start[i+1] = uint32(len(order))
 	}
 	return t.reorder(users, start, order)
 }
