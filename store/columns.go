@@ -179,18 +179,36 @@ func encodeTime(ts []int64) blobs {
 	return out
 }
 
+// decodeTime reads the varint deltas of encodeTime. It is the biggest
+// column a load decodes, so the common one- to three-byte varints are
+// read inline.
 func decodeTime(b []byte, dst []int64) error {
 	prev := int64(0)
+	p := 0
 	for i := range dst {
-		v, k := binary.Varint(b)
-		if k <= 0 {
-			return errPack
+		var x uint64
+		switch {
+		case p < len(b) && b[p] < 0x80:
+			x = uint64(b[p])
+			p++
+		case p+1 < len(b) && b[p+1] < 0x80:
+			x = uint64(b[p]&0x7f) | uint64(b[p+1])<<7
+			p += 2
+		case p+2 < len(b) && b[p+2] < 0x80:
+			x = uint64(b[p]&0x7f) | uint64(b[p+1]&0x7f)<<7 | uint64(b[p+2])<<14
+			p += 3
+		default:
+			v, k := binary.Uvarint(b[p:])
+			if k <= 0 {
+				return errPack
+			}
+			x = v
+			p += k
 		}
-		b = b[k:]
-		prev += v
+		prev += int64(x>>1) ^ -int64(x&1)
 		dst[i] = prev
 	}
-	if len(b) != 0 {
+	if p != len(b) {
 		return errPack
 	}
 	return nil
