@@ -77,7 +77,13 @@ type worker struct {
 	// fast: sequential, no max gap, no exclusions. Then each level holds
 	// one chain that only ever grows lexicographically, so the chain at the
 	// furthest level is also the user's best chain and needs no copy.
-	fast      bool
+	fast bool
+	// With fast, early[k] is the chain with lv[k]'s step-1 event and the
+	// earliest later events (the counted chain, docs/SEMANTICS.md) as long
+	// as no two events shared a millisecond (tied: then the search in
+	// chain.go decides).
+	early     [][]uint32
+	tied      bool
 	best      []uint32
 	bestLevel int
 	evs       []gev
@@ -116,6 +122,8 @@ type worker struct {
 	recL   []uint8
 	recB   []uint16
 
+	cs chainSearch
+
 	microDid, microDidMacro []int64
 	macroUsers              int64
 	_                       [64]byte
@@ -146,6 +154,10 @@ func newWorker(p *plan, ev *Events, rec bool) *worker {
 	w.start = padI64(n + 1)
 	w.fast = w.noGap && p.mode == Sequential && len(p.exFrom) == 0
 	w.best = padU32(n)
+	w.early = make([][]uint32, n+1)
+	for k := 1; k <= n; k++ {
+		w.early[k] = padU32(k)
+	}
 	w.tmp = padU32(n)
 	w.vec = padU32(n)
 	w.fr = make([][]uint32, n+1)
@@ -179,6 +191,7 @@ func (w *worker) resetState() {
 		w.lv[k].reset()
 	}
 	w.bestLevel = 0
+	w.tied = false
 }
 
 // run computes users [u0, u1).
@@ -429,8 +442,8 @@ func (w *worker) sequentialUsers(lo, hi int) bool {
 		g = w.flushPending(pend, npend, g)
 	}
 	w.evs = g
-	if w.bestLevel > 0 {
-		w.emit(w.bestLevel, w.bestChain(), true)
+	if l := w.bestLevel; l > 0 {
+		w.emit(l, w.countedChain(l, lo, hi), true)
 	}
 	return anyEv
 }
@@ -461,12 +474,23 @@ func (w *worker) orderedUsers() {
 		w.group(evs[a:b], t, true)
 		a = b
 	}
-	if w.bestLevel > 0 {
-		w.emit(w.bestLevel, w.bestChain(), true)
+	if l := w.bestLevel; l > 0 {
+		c := w.bestChain()
+		w.emit(l, w.counted(l, c, evs, 0, 0, satAdd(w.time[c[0]], w.p.window)), true)
 	}
 }
 
-// bestChain is the chain the user (or attempt) is counted with.
+// countedChain is the chain sequentialUsers counts the user with, at level
+// l of the columns [lo, hi).
+func (w *worker) countedChain(l, lo, hi int) []uint32 {
+	if w.fast && !w.tied {
+		return w.early[l]
+	}
+	c := w.bestChain()
+	return w.counted(l, c, nil, lo, hi, satAdd(w.time[c[0]], w.p.window))
+}
+
+// bestChain is the lexicographically greatest chain at the furthest level.
 func (w *worker) bestChain() []uint32 {
 	if w.fast {
 		return w.lv[w.bestLevel].buf[:w.bestLevel]
@@ -512,7 +536,15 @@ func (w *worker) orderedTotals() {
 				break
 			}
 		}
-		w.emit(w.bestLevel, w.bestChain(), true)
+		if l := w.bestLevel; l > 0 {
+			c := w.bestChain()
+			if w.fast && !w.tied {
+				c = w.early[l]
+			} else {
+				c = w.counted(l, c, evs, 0, 0, end)
+			}
+			w.emit(l, c, true)
+		}
 		prevEnd = end
 		a = g
 	}
@@ -640,6 +672,12 @@ func (w *worker) singleFast(e gev, allowStart bool) {
 		}
 		f := d.buf[:k]
 		nd := &w.lv[k+1]
+		if nd.cnt == 0 || w.start[k+1] != w.start[k] {
+			// The first chain at level k+1 from this step-1 event.
+			ne := w.early[k+1]
+			copy(ne, w.early[k])
+			ne[k] = e.idx
+		}
 		nb := nd.buf[:k+1]
 		copy(nb, f)
 		nb[k] = e.idx
@@ -654,6 +692,7 @@ func (w *worker) singleFast(e gev, allowStart bool) {
 		d.buf = append(d.buf[:0], e.idx)
 		d.cnt, d.off = 1, 0
 		w.start[1] = e.t
+		w.early[1][0] = e.idx
 		if w.bestLevel == 0 {
 			w.bestLevel = 1
 		}
@@ -709,6 +748,7 @@ func (w *worker) strictSingle(e gev, allowStart bool) {
 // strict mode. Candidates are built from the state before the group, then
 // exclusions clear what they disqualify, then candidates are stored.
 func (w *worker) general(g []gev, t int64, allowStart bool) {
+	w.tied = true
 	p := w.p
 	n := p.n
 	strict := p.mode == Strict
@@ -912,22 +952,30 @@ func (w *worker) emit(l int, chain []uint32, timed bool) {
 }
 
 // attrValue is the breakdown value id of a counted chain (0: no value).
+// First attribution falls back to the chain's later steps, in step order.
 func (w *worker) attrValue(chain []uint32, l int) uint32 {
-	var idx uint32
 	switch w.p.attr.Kind {
 	case "last":
-		idx = chain[l-1]
+		return w.byValue(chain[l-1])
 	case "step":
 		if w.p.attr.Step <= l {
-			idx = chain[w.p.attr.Step-1]
-		} else {
-			idx = chain[l-1]
+			return w.byValue(chain[w.p.attr.Step-1])
 		}
-	default:
-		idx = chain[0]
+		return w.byValue(chain[l-1])
 	}
+	for _, i := range chain[:l] {
+		if v := w.byValue(i); v != 0 {
+			return v
+		}
+	}
+	return 0
+}
+
+// byValue is the breakdown property's value id of event i (0: none). All
+// reads of the breakdown property go through here.
+func (w *worker) byValue(i uint32) uint32 {
 	by := w.p.by
-	if s := w.ev.Set[idx]; int(s) < len(by.OfSet) {
+	if s := w.ev.Set[i]; int(s) < len(by.OfSet) {
 		if v := by.OfSet[s]; int(v) < len(by.Values) {
 			return v
 		}

@@ -171,10 +171,12 @@ func reference(d *Definition, ev *Events) refResult {
 				dfs([]int{e})
 			}
 		}
-		lexMax := func(cs [][]int) []int {
+		// The counted chain: the latest step-1 event, then the earliest
+		// events (lexicographically smallest rest) among the given chains.
+		pickChain := func(cs [][]int) []int {
 			var best []int
 			for _, c := range cs {
-				if best == nil || refLexLess(best, c) {
+				if best == nil || c[0] > best[0] || (c[0] == best[0] && refLexLess(c[1:], best[1:])) {
 					best = c
 				}
 			}
@@ -194,7 +196,7 @@ func reference(d *Definition, ev *Events) refResult {
 					atL = append(atL, c)
 				}
 			}
-			units = append(units, refUnit{level: L, pos: lexMax(atL)})
+			units = append(units, refUnit{level: L, pos: pickChain(atL)})
 			continue
 		}
 		prevEnd := int64(math.MinInt64)
@@ -237,7 +239,7 @@ func reference(d *Definition, ev *Events) refResult {
 					}
 				}
 			}
-			units = append(units, refUnit{level: L, pos: lexMax(pick)})
+			units = append(units, refUnit{level: L, pos: pickChain(pick)})
 			prevEnd = end
 		}
 	}
@@ -269,7 +271,13 @@ func reference(d *Definition, ev *Events) refResult {
 		case attr == "step":
 			at = u.pos[u.level-1]
 		default:
-			at = u.pos[0]
+			// the step-1 event's value, else the first later step's that has one
+			for _, i := range u.pos[:u.level] {
+				if u.value = refProp(ev, i, d.By); u.value != "" {
+					break
+				}
+			}
+			continue
 		}
 		u.value = refProp(ev, at, d.By)
 	}
