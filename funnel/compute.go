@@ -26,6 +26,10 @@ const parallelMin = 1 << 16
 // exercise both paths.
 var directValues = 64
 
+// directCells bounds the per-value histograms of that path (values x steps x
+// buckets): beyond it, units are recorded instead.
+const directCells = 1 << 20
+
 // Compute runs the funnel d over ev. See docs/SEMANTICS.md for the rules.
 func Compute(d *Definition, ev *Events) (*Result, error) {
 	if d == nil {
@@ -125,7 +129,7 @@ func assemble(d *Definition, p *plan, ev *Events, ws []*worker) *Result {
 	for k, s := range d.Steps {
 		names[k] = s.StepName()
 	}
-	res.Steps = stepResults(names, reach, hist)
+	res.Steps = stepResults(names, reach, hist, p.window)
 	if p.by != nil {
 		res.Breakdown = breakdown(d, p, ws, names, res.Steps)
 	}
@@ -133,7 +137,7 @@ func assemble(d *Definition, p *plan, ev *Events, ws []*worker) *Result {
 }
 
 // stepResults turns counts by furthest level into per-step figures.
-func stepResults(names []string, reach []int64, hist [][]uint32) []StepResult {
+func stepResults(names []string, reach []int64, hist [][]uint32, window int64) []StepResult {
 	n := len(names)
 	out := make([]StepResult, n)
 	var at int64
@@ -163,6 +167,9 @@ func stepResults(names []string, reach []int64, hist [][]uint32) []StepResult {
 		if hist != nil && hist[k] != nil {
 			s.MedianMs = percentile(hist[k], s.Users, 1, 2)
 			s.P90Ms = percentile(hist[k], s.Users, 9, 10)
+			if s.Users > 0 {
+				s.TimeHistogram = timeHistogram(hist[k], window)
+			}
 		}
 	}
 	return out
@@ -306,7 +313,7 @@ func breakdown(d *Definition, p *plan, ws []*worker, names []string, total []Ste
 		if p.mode != Any {
 			h = hist[s]
 		}
-		bd.Segments[s] = Segment{Value: segNames[s], Steps: stepResults(names, reach[s], h)}
+		bd.Segments[s] = Segment{Value: segNames[s], Steps: stepResults(names, reach[s], h, p.window)}
 	}
 	// Each segment's step conversion against everyone else's, Holm-corrected
 	// across the segments at each step.

@@ -138,7 +138,7 @@ func padI64(n int) []int64  { return make([]int64, n+16)[8 : 8+n : 8+n] }
 func newWorker(p *plan, ev *Events, rec bool) *worker {
 	n := p.n
 	w := &worker{p: p, ev: ev, time: ev.Time}
-	if rec && len(p.by.Values) <= directValues {
+	if rec && len(p.by.Values) <= directValues && len(p.by.Values)*n*p.nb <= directCells {
 		nv := len(p.by.Values)
 		w.vReach = make([]int64, nv*(n+1))
 		w.vHist = make([][]uint32, nv*n)

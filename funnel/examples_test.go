@@ -192,7 +192,10 @@ func TestChainExamples(t *testing.T) {
 			r := mustCompute(t, d, ev)
 			ref := reference(d, ev)
 			for k, m := range c.times {
-				want := RoundDuration(min(m))
+				want := RoundDuration(min(m)) // at most 0.1% above
+				if want < min(m) || want > min(m)+min(m)/1000 {
+					t.Fatalf("RoundDuration(%d) = %d", min(m), want)
+				}
 				if got := r.Steps[k+1].MedianMs; got != want {
 					t.Errorf("step %d: time %d ms, want %d", k+2, got, want)
 				}

@@ -21,6 +21,7 @@ type refResult struct {
 	steps []int64
 	med   []int64
 	p90   []int64
+	hist  [][]TimeBucket
 	segs  []refSeg
 }
 
@@ -29,6 +30,7 @@ type refSeg struct {
 	steps []int64
 	med   []int64
 	p90   []int64
+	hist  [][]TimeBucket
 }
 
 func refProp(ev *Events, i int, key string) string {
@@ -282,7 +284,7 @@ func reference(d *Definition, ev *Events) refResult {
 		u.value = refProp(ev, at, d.By)
 	}
 	r := refResult{users: users}
-	r.steps, r.med, r.p90 = refAggregate(units, n, ev, mode == Any)
+	r.steps, r.med, r.p90, r.hist = refAggregate(units, n, ev, mode == Any, W)
 	if d.By == "" {
 		return r
 	}
@@ -342,7 +344,7 @@ func reference(d *Definition, ev *Events) refResult {
 			}
 		}
 		s := refSeg{value: sv}
-		s.steps, s.med, s.p90 = refAggregate(mine, n, ev, mode == Any)
+		s.steps, s.med, s.p90, s.hist = refAggregate(mine, n, ev, mode == Any, W)
 		r.segs = append(r.segs, s)
 	}
 	return r
@@ -372,23 +374,45 @@ func refLexLess(a, b []int) bool {
 	return false
 }
 
-// refRound mirrors the documented percentile precision: exact below 256 ms,
-// else the top 8 significant bits.
+// refRound mirrors the documented percentile precision: exact up to 2048
+// ms, else v-1 with its bits below the top 11 cleared, plus one unit of the
+// lowest kept bit (the top of the bucket holding v, at most 0.1% above v).
 func refRound(v int64) int64 {
-	if v < 256 {
+	if v <= 2048 {
 		return v
 	}
+	u := v - 1
 	shift := 0
-	for (v >> shift) >= 256 {
+	for (u >> shift) >= 2048 {
 		shift++
 	}
-	return (v >> shift) << shift
+	return ((u >> shift) + 1) << shift
 }
 
-func refAggregate(units []refUnit, n int, ev *Events, anyMode bool) (steps, med, p90 []int64) {
+// refBars: 1 s, 4 s, 16 s, ... below the window, then the window; each
+// duration in the first bar it does not exceed.
+func refBars(ds []int64, W int64) []TimeBucket {
+	var out []TimeBucket
+	for le := int64(1000); le < W; le *= 4 {
+		out = append(out, TimeBucket{LeMs: le})
+	}
+	out = append(out, TimeBucket{LeMs: W})
+	for _, d := range ds {
+		for i := range out {
+			if d <= out[i].LeMs || i == len(out)-1 {
+				out[i].Users++
+				break
+			}
+		}
+	}
+	return out
+}
+
+func refAggregate(units []refUnit, n int, ev *Events, anyMode bool, W int64) (steps, med, p90 []int64, hist [][]TimeBucket) {
 	steps = make([]int64, n)
 	med = make([]int64, n)
 	p90 = make([]int64, n)
+	hist = make([][]TimeBucket, n)
 	for k := 0; k < n; k++ {
 		var ds []int64
 		for _, u := range units {
@@ -408,6 +432,7 @@ func refAggregate(units []refUnit, n int, ev *Events, anyMode bool) (steps, med,
 			return refRound(ds[max(r, 1)-1])
 		}
 		med[k], p90[k] = rank(0.5), rank(0.9)
+		hist[k] = refBars(ds, W)
 	}
 	return
 }

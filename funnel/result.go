@@ -31,6 +31,9 @@ type StepResult struct {
 	StepCI         Interval `json:"step_conversion_ci"`
 	MedianMs       int64    `json:"median_ms"` // time from the previous step, among users reaching this step
 	P90Ms          int64    `json:"p90_ms"`
+	// TimeHistogram counts the same times in log-spaced bars (steps from 2,
+	// not in any mode); the bars sum to Users.
+	TimeHistogram []TimeBucket `json:"time_histogram,omitempty"`
 }
 
 // Breakdown splits the funnel by one property's value.

@@ -90,6 +90,9 @@ func RenderReport(w io.Writer, res *funnel.Result, opts ReportOptions) error {
 			worst+1, s.Name, fmtInt(s.DropOff), fmtInt(res.Steps[worst-1].Users), fmtPct(s.DropOffShare), res.Steps[worst-1].Name)
 		b.WriteString("\n" + wrapParts(strings.Fields(text), " ", width) + "\n")
 	}
+	if t := timesSection(st, res.Steps, width); t != "" {
+		b.WriteString("\n" + t)
+	}
 	if bd := res.Breakdown; bd != nil {
 		b.WriteString("\n" + breakdownTable(st, res, bd, width))
 	}
@@ -224,6 +227,7 @@ func RenderMarkdown(w io.Writer, res *funnel.Result) error {
 		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %s | %s | %s–%s | %s | %s |\n", i+1, name, fmtInt(s.Users),
 			fmtPct(s.Conversion), prev, drop, dropPct, fmtPct(s.ConversionCI.Low), fmtPct(s.ConversionCI.High), med, p90)
 	}
+	b.WriteString(timesMarkdown(res.Steps))
 	if bd := res.Breakdown; bd != nil && len(bd.Segments) > 0 {
 		fmt.Fprintf(&b, "\n### Breakdown by %s (attribution %s)\n\n", mdEscape(bd.Property), orDefault(bd.Attribution, "first"))
 		b.WriteString("| Segment | Users |")
