@@ -42,8 +42,8 @@ func (f *funnelFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.by, "by", "", "break down by this property")
 	fl.StringVar(&f.attribution, "attribution", "", "breakdown value from: first (step 1's event), last (last step reached) or step:N")
 	fl.StringArrayVar(&f.where, "where", nil, `filter every step: KEY=VALUE, KEY!=VALUE, "KEY in (a,b)" (repeatable)`)
-	fl.StringVar(&f.from, "from", "", "first day (YYYY-MM-DD or RFC 3339, UTC)")
-	fl.StringVar(&f.to, "to", "", "last day, inclusive (YYYY-MM-DD or RFC 3339, UTC)")
+	fl.StringVar(&f.from, "from", "", "first day users may enter, at step 1 (YYYY-MM-DD or RFC 3339, UTC)")
+	fl.StringVar(&f.to, "to", "", "last day users may enter, inclusive; later steps may follow within the window (YYYY-MM-DD or RFC 3339, UTC)")
 	fl.IntVar(&f.top, "top", 0, "segments shown before the rest fold into (other) (default 10)")
 }
 

@@ -132,6 +132,7 @@ func TestErrors(t *testing.T) {
 		{[]string{"report", "--dataset", "store", "--steps", "a"}, "2 to 32 steps", true},
 		{[]string{"report", "--dataset", "store", "--preset", "store", "--window", "soon"}, `--window: duration "soon"`, true},
 		{[]string{"report", "--dataset", "store", "--preset", "store", "--format", "xml"}, `unknown --format "xml"`, true},
+		{[]string{"report", "--dataset", "store", "--preset", "store", "--from", "2024-03-11", "--to", "2024-03-10T12:00:00Z"}, "date range: from 2024-03-11 is after to", true},
 		{[]string{"report", "--dataset", "shop", "--preset", "store"}, `dataset "shop": not found (have: content, service, store)`, false},
 		{[]string{"report", "--bogus"}, "unknown flag: --bogus", true},
 		{[]string{"events"}, "--dataset is required", true},
@@ -151,6 +152,14 @@ func TestErrors(t *testing.T) {
 				t.Errorf("want a usage error (exit 2), got %T", err)
 			}
 		})
+	}
+}
+
+// A range within one day is valid: a date-only --to means the whole day.
+func TestFromLateInTheToDay(t *testing.T) {
+	db := sampleDB(t)
+	if _, err := run(t, "--db", db, "report", "--preset", "store", "--from", "2024-03-10T23:00:00Z", "--to", "2024-03-10"); err != nil {
+		t.Fatal(err)
 	}
 }
 

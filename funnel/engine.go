@@ -122,7 +122,8 @@ type worker struct {
 	recL   []uint8
 	recB   []uint16
 
-	cs chainSearch
+	cs       chainSearch
+	entryEnd int // the user's events from here on are past the date range
 
 	microDid, microDidMacro []int64
 	macroUsers              int64
@@ -199,14 +200,21 @@ func (w *worker) run(u0, u1 int) {
 	p, ev := w.p, w.ev
 	for u := u0; u < u1; u++ {
 		lo, hi := int(ev.UserStart[u]), int(ev.UserStart[u+1])
+		w.entryEnd = hi
 		if p.hasRange {
-			// Times are sorted within a user: narrow to the date range.
+			// Times are sorted within a user: narrow to the events from the
+			// range's start to a window after its end; entries (and the
+			// events that make a user count) end at the range's end.
 			t := w.time[lo:hi]
 			a := sort.Search(len(t), func(i int) bool { return t[i] >= p.lo })
-			b := sort.Search(len(t), func(i int) bool { return t[i] > p.hi })
-			lo, hi = lo+a, lo+b
+			b := a + sort.Search(len(t)-a, func(i int) bool { return t[a+i] > p.hi })
+			c := b
+			if end := satAdd(p.hi, p.window); b < len(t) && t[b] <= end {
+				c = b + sort.Search(len(t)-b, func(i int) bool { return t[b+i] > end })
+			}
+			lo, w.entryEnd, hi = lo+a, lo+b, lo+c
 		}
-		if lo >= hi {
+		if lo >= w.entryEnd {
 			continue
 		}
 		if p.mode == Sequential && !p.totals {
@@ -215,7 +223,7 @@ func (w *worker) run(u0, u1 int) {
 			}
 			w.users++
 			if p.nMicro > 0 {
-				w.micro(lo, hi)
+				w.micro(lo, w.entryEnd)
 			}
 			continue
 		}
@@ -234,7 +242,7 @@ func (w *worker) run(u0, u1 int) {
 			w.orderedUsers()
 		}
 		if p.nMicro > 0 {
-			w.micro(lo, hi)
+			w.micro(lo, w.entryEnd)
 		}
 	}
 }
@@ -271,7 +279,7 @@ func (w *worker) collect(lo, hi int) bool {
 			if !ok {
 				continue
 			}
-			anyEv = true
+			anyEv = anyEv || i < w.entryEnd
 		}
 		nm := names[i]
 		m, x := p.names[nm], p.exNames[nm]
@@ -407,7 +415,7 @@ func (w *worker) sequentialUsers(lo, hi int) bool {
 			if !ok {
 				continue
 			}
-			anyEv = true
+			anyEv = anyEv || lo+j < w.entryEnd
 		}
 		mx := pnx[nm]
 		if mx == 0 {
@@ -451,12 +459,12 @@ func (w *worker) sequentialUsers(lo, hi int) bool {
 func (w *worker) flushPending(pend gev, npend int, g []gev) []gev {
 	if npend == 1 {
 		if w.fast && pend.x == 0 {
-			w.singleFast(pend, true)
+			w.singleFast(pend, pend.t <= w.p.hi)
 			return g
 		}
 		g = append(g[:0], pend)
 	}
-	w.group(g, pend.t, true)
+	w.group(g, pend.t, pend.t <= w.p.hi)
 	return g[:0]
 }
 
@@ -471,7 +479,7 @@ func (w *worker) orderedUsers() {
 		for b < len(evs) && evs[b].t == t {
 			b++
 		}
-		w.group(evs[a:b], t, true)
+		w.group(evs[a:b], t, t <= w.p.hi)
 		a = b
 	}
 	if l := w.bestLevel; l > 0 {
@@ -513,7 +521,7 @@ func (w *worker) orderedTotals() {
 		for j < len(evs) && evs[j].m&1 == 0 {
 			j++
 		}
-		if j == len(evs) {
+		if j == len(evs) || evs[j].t > p.hi {
 			return
 		}
 		s := evs[j].t

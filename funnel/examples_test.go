@@ -232,3 +232,46 @@ func TestDateRangeToIsAWholeDay(t *testing.T) {
 		}
 	}
 }
+
+// The date range bounds the step-1 event: later steps may follow past its
+// end, within the window (docs/SEMANTICS.md, "Which events count").
+func TestEntryDateRangeExamples(t *testing.T) {
+	day := time.Date(2024, 3, 10, 0, 0, 0, 0, time.UTC)
+	at := func(h, m int) int64 { return day.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute).UnixMilli() }
+	to, _ := ParseDate("2024-03-10")
+	late, _ := ParseDate("2024-03-10T23:00:00Z")
+	cases := []struct {
+		name string
+		evs  []tev
+		from *Date
+		want []int64
+	}{
+		{"entered on the last day, converted the next", []tev{{name: "A", t: at(23, 50)}, {name: "B", t: at(24, 20)}}, nil, []int64{1, 1}},
+		{"converted after the window", []tev{{name: "A", t: at(23, 50)}, {name: "B", t: at(24, 51)}}, nil, []int64{1, 0}},
+		{"entered after the range", []tev{{name: "A", t: at(24, 10)}, {name: "B", t: at(24, 20)}}, nil, []int64{0, 0}},
+		{"a step-1 event after the range starts nothing", []tev{{name: "B", t: at(23, 0)}, {name: "A", t: at(24, 10)}, {name: "B", t: at(24, 20)}}, nil, []int64{0, 0}},
+		{"from 23:00 to the same day", []tev{{name: "A", t: at(22, 59)}, {name: "A", t: at(23, 30)}, {name: "B", t: at(23, 40)}}, &late, []int64{1, 1}},
+		{"steps before from do not count", []tev{{name: "A", t: at(22, 0)}, {name: "B", t: at(23, 10)}}, &late, []int64{0, 0}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			evs := append([]tev{{user: 1, name: "A", t: at(0, 0)}, {user: 1, name: "B", t: at(0, 1)}}, c.evs...)
+			d := &Definition{Steps: []Step{{Events: []string{"A"}}, {Events: []string{"B"}}}, Window: Duration(time.Hour), From: c.from, To: &to}
+			if err := d.Validate(); err != nil {
+				t.Fatalf("Validate: %v", err)
+			}
+			ev := buildEvents(evs)
+			got := stepUsers(mustCompute(t, d, ev))
+			want := []int64{1 + c.want[0], 1 + c.want[1]} // user 1 converts inside the range
+			if c.from != nil {
+				want = c.want
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("got %v, want %v", got, want)
+			}
+			if ref := reference(d, ev); !reflect.DeepEqual(ref.steps, want) {
+				t.Errorf("reference got %v, want %v", ref.steps, want)
+			}
+		})
+	}
+}

@@ -96,20 +96,24 @@ func reference(d *Definition, ev *Events) refResult {
 	var units []refUnit
 	users := 0
 	for u := 0; u+1 < len(ev.UserStart); u++ {
-		var E []int // considered events
+		// Considered events: from the range's start to a window after its
+		// end; the user counts when one of them is in the range.
+		var E []int
+		entered := false
 		for i := int(ev.UserStart[u]); i < int(ev.UserStart[u+1]); i++ {
-			if inRange(ev.Time[i]) && refFilterOK(ev, i, d.Where) {
+			if refInExtended(d, ev.Time[i], W) && refFilterOK(ev, i, d.Where) {
 				E = append(E, i)
+				entered = entered || inRange(ev.Time[i])
 			}
 		}
-		if len(E) == 0 {
+		if !entered {
 			continue
 		}
 		users++
 		T := func(i int) int64 { return ev.Time[i] }
 		match := func(i, k int) bool { return refMatches(ev, i, d.Steps[k].Events, d.Steps[k].Where) }
 		if mode == Any {
-			units = append(units, refAny(d, ev, E, n, W, match)...)
+			units = append(units, refAny(d, ev, E, n, W, match, inRange)...)
 			continue
 		}
 		// Every valid chain, as positions; chains are built step by step and a
@@ -169,7 +173,7 @@ func reference(d *Definition, ev *Events) refResult {
 			}
 		}
 		for _, e := range E {
-			if match(e, 0) {
+			if match(e, 0) && inRange(T(e)) { // the range bounds the step-1 event
 				dfs([]int{e})
 			}
 		}
@@ -205,7 +209,7 @@ func reference(d *Definition, ev *Events) refResult {
 		for {
 			s := int64(math.MaxInt64)
 			for _, e := range E {
-				if T(e) > prevEnd && match(e, 0) {
+				if T(e) > prevEnd && match(e, 0) && inRange(T(e)) {
 					s = min(s, T(e))
 				}
 			}
@@ -350,6 +354,22 @@ func reference(d *Definition, ev *Events) refResult {
 	return r
 }
 
+// refInExtended: from the range's start to a window after its end.
+func refInExtended(d *Definition, t, W int64) bool {
+	if d.From != nil && t < d.From.UnixMilli() {
+		return false
+	}
+	if d.To != nil {
+		to := d.To.Time
+		end := to.UnixMilli()
+		if to.Equal(to.Truncate(24 * time.Hour)) {
+			end = to.Add(24*time.Hour).UnixMilli() - 1
+		}
+		return t <= end+W
+	}
+	return true
+}
+
 // refInRange: from inclusive; to inclusive, a whole day when it is midnight.
 func refInRange(d *Definition, t int64) bool {
 	if d.From != nil && t < d.From.UnixMilli() {
@@ -438,7 +458,7 @@ func refAggregate(units []refUnit, n int, ev *Events, anyMode bool, W int64) (st
 }
 
 // refAny: any order within one window, by brute force over assignments.
-func refAny(d *Definition, ev *Events, E []int, n int, W int64, match func(i, k int) bool) []refUnit {
+func refAny(d *Definition, ev *Events, E []int, n int, W int64, match func(i, k int) bool, inRange func(int64) bool) []refUnit {
 	T := func(i int) int64 { return ev.Time[i] }
 	// level of a set of events: largest k with steps 0..k-1 on distinct events
 	level := func(in []int) int {
@@ -491,7 +511,7 @@ func refAny(d *Definition, ev *Events, E []int, n int, W int64, match func(i, k 
 	if d.Count != Totals {
 		bestL, bestA := 0, int64(0)
 		for _, a := range E {
-			if !stepMatch(a) {
+			if !stepMatch(a) || !inRange(T(a)) { // windows open in the range
 				continue
 			}
 			if l := level(within(T(a), T(a)+W)); l > bestL || (l == bestL && l > 0 && T(a) > bestA) {
@@ -508,7 +528,7 @@ func refAny(d *Definition, ev *Events, E []int, n int, W int64, match func(i, k 
 	for {
 		a := int64(math.MaxInt64)
 		for _, e := range E {
-			if T(e) > prevEnd && stepMatch(e) {
+			if T(e) > prevEnd && stepMatch(e) && inRange(T(e)) {
 				a = min(a, T(e))
 			}
 		}
