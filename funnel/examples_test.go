@@ -237,7 +237,9 @@ func TestDateRangeToIsAWholeDay(t *testing.T) {
 // end, within the window (docs/SEMANTICS.md, "Which events count").
 func TestEntryDateRangeExamples(t *testing.T) {
 	day := time.Date(2024, 3, 10, 0, 0, 0, 0, time.UTC)
-	at := func(h, m int) int64 { return day.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute).UnixMilli() }
+	at := func(h, m int) int64 {
+		return day.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute).UnixMilli()
+	}
 	to, _ := ParseDate("2024-03-10")
 	late, _ := ParseDate("2024-03-10T23:00:00Z")
 	cases := []struct {
