@@ -28,6 +28,7 @@ type funnelFlags struct {
 	where                        []string
 	from, to                     string
 	top                          int
+	interval                     string
 }
 
 func (f *funnelFlags) register(cmd *cobra.Command) {
@@ -45,6 +46,11 @@ func (f *funnelFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.from, "from", "", "first day users may enter, at step 1 (YYYY-MM-DD or RFC 3339, UTC)")
 	fl.StringVar(&f.to, "to", "", "last day users may enter, inclusive; later steps may follow within the window (YYYY-MM-DD or RFC 3339, UTC)")
 	fl.IntVar(&f.top, "top", 0, "segments shown before the rest fold into (other) (default 10)")
+}
+
+// registerTime adds the flags that look at the funnel over time.
+func (f *funnelFlags) registerTime(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.interval, "interval", "", "add the funnel per day, week (from Monday) or month of entry, UTC")
 }
 
 // definition builds the funnel from exactly one of --steps, --funnel and
@@ -146,6 +152,11 @@ func (f *funnelFlags) definition() (funnel.Definition, error) {
 	if err := def.Validate(); err != nil {
 		return def, usagef("%v", err)
 	}
+	if f.interval != "" {
+		if _, err := funnel.ParseInterval(f.interval); err != nil {
+			return def, usagef("--interval: %v", err)
+		}
+	}
 	return def, nil
 }
 
@@ -168,6 +179,12 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 // computeReport loads a dataset and computes a funnel on it, naming what is
 // missing when the dataset lacks the funnel's events or properties.
 func computeReport(cmd *cobra.Command, st *store.Store, dataset string, def funnel.Definition, preset string) (*report, error) {
+	return computeReportOver(cmd, st, dataset, def, preset, "")
+}
+
+// computeReportOver is computeReport with a trend per interval (day, week,
+// month; none when empty).
+func computeReportOver(cmd *cobra.Command, st *store.Store, dataset string, def funnel.Definition, preset, interval string) (*report, error) {
 	t0 := time.Now()
 	ev, err := st.Load(cmd.Context(), dataset)
 	if err != nil {
@@ -185,6 +202,11 @@ func computeReport(cmd *cobra.Command, st *store.Store, dataset string, def funn
 	if err != nil {
 		return nil, fmt.Errorf("dataset %s: %w", dataset, err)
 	}
+	if interval != "" {
+		if err := funnel.AddTrend(res, &def, ev, interval); err != nil {
+			return nil, usagef("--interval: %v", err)
+		}
+	}
 	return &report{Dataset: dataset, Definition: def, Result: res, Timings: timings{ms(t1.Sub(t0)), ms(time.Since(t1))}}, nil
 }
 
@@ -198,6 +220,10 @@ func (a *app) reportCmd() *cobra.Command {
 previous step, drop-off, 95% Wilson intervals and time from the previous
 step; with --by, the same for each segment, marking segments whose step
 conversion differs significantly from the other users (Holm-corrected).
+
+--from/--to bound the entry (the step-1 event); later steps may follow
+within the window. --interval day|week|month adds the funnel per period of
+entry (UTC, weeks from Monday).
 
 See docs/SEMANTICS.md for exactly what is counted.`,
 		Args: cobra.NoArgs,
@@ -218,7 +244,7 @@ See docs/SEMANTICS.md for exactly what is counted.`,
 					return err
 				}
 			}
-			rep, err := computeReport(cmd, st, dataset, def, ff.preset)
+			rep, err := computeReportOver(cmd, st, dataset, def, ff.preset, ff.interval)
 			if err != nil {
 				return err
 			}
@@ -228,6 +254,7 @@ See docs/SEMANTICS.md for exactly what is counted.`,
 	cmd.Flags().StringVarP(&dataset, "dataset", "d", "", "dataset (default: the preset's sample dataset, or the only dataset)")
 	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json, csv or markdown")
 	ff.register(cmd)
+	ff.registerTime(cmd)
 	return cmd
 }
 

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // run executes the CLI as a user would, returning stdout and the error
@@ -132,6 +133,7 @@ func TestErrors(t *testing.T) {
 		{[]string{"report", "--dataset", "store", "--steps", "a"}, "2 to 32 steps", true},
 		{[]string{"report", "--dataset", "store", "--preset", "store", "--window", "soon"}, `--window: duration "soon"`, true},
 		{[]string{"report", "--dataset", "store", "--preset", "store", "--format", "xml"}, `unknown --format "xml"`, true},
+		{[]string{"report", "--dataset", "store", "--preset", "store", "--interval", "fortnight"}, `--interval: interval "fortnight": want day, week or month`, true},
 		{[]string{"report", "--dataset", "store", "--preset", "store", "--from", "2024-03-11", "--to", "2024-03-10T12:00:00Z"}, "date range: from 2024-03-11 is after to", true},
 		{[]string{"report", "--dataset", "shop", "--preset", "store"}, `dataset "shop": not found (have: content, service, store)`, false},
 		{[]string{"report", "--bogus"}, "unknown flag: --bogus", true},
@@ -160,6 +162,56 @@ func TestFromLateInTheToDay(t *testing.T) {
 	db := sampleDB(t)
 	if _, err := run(t, "--db", db, "report", "--preset", "store", "--from", "2024-03-10T23:00:00Z", "--to", "2024-03-10"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestReportTrendJSON(t *testing.T) {
+	db := sampleDB(t)
+	out, err := run(t, "--db", db, "report", "--preset", "store", "--by", "device", "--interval", "week", "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Steps []struct{ Users int64 }
+		Trend []struct {
+			Start        string
+			Users        int64
+			Converted    int64
+			Conversion   float64
+			ConversionCI *struct{ Low, High float64 } `json:"conversion_ci"`
+			Steps        []struct{ Users int64 }
+		}
+		Breakdown struct {
+			Segments []struct {
+				Trend []struct{ Users int64 }
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Trend) < 2 {
+		t.Fatalf("trend: %d periods", len(rep.Trend))
+	}
+	var entered int64
+	for i, p := range rep.Trend {
+		day, err := time.Parse("2006-01-02", p.Start)
+		if err != nil || day.Weekday() != time.Monday || p.ConversionCI == nil || len(p.Steps) != len(rep.Steps) ||
+			p.Users != p.Steps[0].Users || p.Converted != p.Steps[len(p.Steps)-1].Users {
+			t.Fatalf("period %+v", p)
+		}
+		entered += p.Users
+		var sum int64
+		for _, s := range rep.Breakdown.Segments {
+			sum += s.Trend[i].Users
+		}
+		if sum != p.Users {
+			t.Errorf("period %s: segments sum to %d, want %d", p.Start, sum, p.Users)
+		}
+	}
+	// Each user counts once in every period they entered: at least once.
+	if entered < rep.Steps[0].Users {
+		t.Errorf("periods hold %d entries, the funnel %d users", entered, rep.Steps[0].Users)
 	}
 }
 

@@ -201,6 +201,9 @@ func (w *worker) run(u0, u1 int) {
 	for u := u0; u < u1; u++ {
 		lo, hi := int(ev.UserStart[u]), int(ev.UserStart[u+1])
 		w.entryEnd = hi
+		if p.hasRange && lo < hi && (w.time[hi-1] < p.lo || w.time[lo] > p.hi) {
+			continue // no event in the range (the common case in a trend's period)
+		}
 		if p.hasRange {
 			// Times are sorted within a user: narrow to the events from the
 			// range's start to a window after its end; entries (and the

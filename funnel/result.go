@@ -11,6 +11,10 @@ type Result struct {
 	Users     int          `json:"users"` // users in the dataset after global filters/date range
 	Steps     []StepResult `json:"steps"`
 	Breakdown *Breakdown   `json:"breakdown,omitempty"`
+	// Interval (day, week or month) and Trend, the funnel per period of
+	// entry (AddTrend), oldest first.
+	Interval string   `json:"interval,omitempty"`
+	Trend    []Period `json:"trend,omitempty"`
 }
 
 // Interval is a 95% Wilson score interval.
@@ -51,6 +55,8 @@ type Segment struct {
 	// Tests has one entry per step from step 2: does this segment's
 	// conversion from the previous step differ from all other users'?
 	Tests []Test `json:"tests"`
+	// Trend is this segment's funnel per period (AddTrend), without times.
+	Trend []Period `json:"trend,omitempty"`
 }
 
 // Test is a segment-vs-rest comparison at one step.

@@ -13,11 +13,23 @@ import (
 
 func reportResult(t *testing.T, by string) *funnel.Result {
 	t.Helper()
+	return reportResultOver(t, by, "")
+}
+
+// reportResultOver adds a trend per interval (none when empty).
+func reportResultOver(t *testing.T, by, every string) *funnel.Result {
+	t.Helper()
 	def := testPresets()[0].Definition
 	def.By = by
-	res, err := funnel.Compute(&def, seededEvents(1, 400))
+	ev := seededEvents(1, 400)
+	res, err := funnel.Compute(&def, ev)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if every != "" {
+		if err := funnel.AddTrend(res, &def, ev, every); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return res
 }
@@ -26,16 +38,19 @@ func TestRenderReport(t *testing.T) {
 	for _, c := range []struct {
 		name  string
 		by    string
+		every string
 		width int
 	}{
-		{"plain_80", "", 80},
-		{"device_80", "device", 80},
-		{"device_60", "device", 60},
-		{"device_140", "device", 140},
+		{"plain_80", "", "", 80},
+		{"device_80", "device", "", 80},
+		{"device_60", "device", "", 60},
+		{"device_140", "device", "", 140},
+		{"trend_week_80", "", funnel.Week, 80},
+		{"trend_day_device_60", "device", funnel.Day, 60},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var b bytes.Buffer
-			if err := RenderReport(&b, reportResult(t, c.by), ReportOptions{Width: c.width, Dataset: "shop"}); err != nil {
+			if err := RenderReport(&b, reportResultOver(t, c.by, c.every), ReportOptions{Width: c.width, Dataset: "shop"}); err != nil {
 				t.Fatal(err)
 			}
 			checkWidth(t, b.String(), c.width)
@@ -73,7 +88,7 @@ func TestRenderReportEmpty(t *testing.T) {
 
 func TestRenderMarkdown(t *testing.T) {
 	var b bytes.Buffer
-	if err := RenderMarkdown(&b, reportResult(t, "device")); err != nil {
+	if err := RenderMarkdown(&b, reportResultOver(t, "device", funnel.Week)); err != nil {
 		t.Fatal(err)
 	}
 	golden.RequireEqual(t, b.Bytes())
