@@ -28,7 +28,16 @@ type funnelFlags struct {
 	where                        []string
 	from, to                     string
 	top                          int
-	interval                     string
+	over                         overTime
+}
+
+// overTime is what the report adds over time: a trend per interval, and the
+// same funnel over another range.
+type overTime struct {
+	interval string
+	versus   string
+	vFrom    funnel.Date
+	vTo      funnel.Date
 }
 
 func (f *funnelFlags) register(cmd *cobra.Command) {
@@ -50,7 +59,8 @@ func (f *funnelFlags) register(cmd *cobra.Command) {
 
 // registerTime adds the flags that look at the funnel over time.
 func (f *funnelFlags) registerTime(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.interval, "interval", "", "add the funnel per day, week (from Monday) or month of entry, UTC")
+	cmd.Flags().StringVar(&f.over.interval, "interval", "", "add the funnel per day, week (from Monday) or month of entry, UTC")
+	cmd.Flags().StringVar(&f.over.versus, "versus", "", "compare with the same funnel over another entry range FROM..TO (needs --from and --to)")
 }
 
 // definition builds the funnel from exactly one of --steps, --funnel and
@@ -152,9 +162,21 @@ func (f *funnelFlags) definition() (funnel.Definition, error) {
 	if err := def.Validate(); err != nil {
 		return def, usagef("%v", err)
 	}
-	if f.interval != "" {
-		if _, err := funnel.ParseInterval(f.interval); err != nil {
+	if f.over.interval != "" {
+		if _, err := funnel.ParseInterval(f.over.interval); err != nil {
 			return def, usagef("--interval: %v", err)
+		}
+	}
+	if v := f.over.versus; v != "" {
+		if def.From == nil || def.To == nil {
+			return def, usagef("--versus %s: give the range to compare it with as --from and --to", v)
+		}
+		if f.over.vFrom, f.over.vTo, err = funnel.ParseRange(v); err != nil {
+			return def, usagef("--versus: %v", err)
+		}
+		lo, hi, _ := def.EntryRange()
+		if f.over.vFrom.UnixMilli() <= hi && lo <= funnel.EndOf(f.over.vTo).UnixMilli() {
+			return def, usagef("--versus %s overlaps --from %s --to %s: the ranges must not share a day or an instant", v, def.From, def.To)
 		}
 	}
 	return def, nil
@@ -179,12 +201,12 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 // computeReport loads a dataset and computes a funnel on it, naming what is
 // missing when the dataset lacks the funnel's events or properties.
 func computeReport(cmd *cobra.Command, st *store.Store, dataset string, def funnel.Definition, preset string) (*report, error) {
-	return computeReportOver(cmd, st, dataset, def, preset, "")
+	return computeReportOver(cmd, st, dataset, def, preset, overTime{})
 }
 
-// computeReportOver is computeReport with a trend per interval (day, week,
-// month; none when empty).
-func computeReportOver(cmd *cobra.Command, st *store.Store, dataset string, def funnel.Definition, preset, interval string) (*report, error) {
+// computeReportOver is computeReport with what over adds: a trend, another
+// range.
+func computeReportOver(cmd *cobra.Command, st *store.Store, dataset string, def funnel.Definition, preset string, over overTime) (*report, error) {
 	t0 := time.Now()
 	ev, err := st.Load(cmd.Context(), dataset)
 	if err != nil {
@@ -202,9 +224,20 @@ func computeReportOver(cmd *cobra.Command, st *store.Store, dataset string, def 
 	if err != nil {
 		return nil, fmt.Errorf("dataset %s: %w", dataset, err)
 	}
-	if interval != "" {
-		if err := funnel.AddTrend(res, &def, ev, interval); err != nil {
+	if over.interval != "" {
+		if err := funnel.AddTrend(res, &def, ev, over.interval); err != nil {
 			return nil, usagef("--interval: %v", err)
+		}
+	}
+	if over.versus != "" {
+		if res.Steps[0].Users == 0 {
+			return nil, usagef("--from %s --to %s: nobody entered the funnel in this range (dataset %s)", def.From, def.To, dataset)
+		}
+		if err := funnel.AddVersus(res, &def, ev, over.vFrom, over.vTo); err != nil {
+			return nil, fmt.Errorf("--versus: %w", err)
+		}
+		if res.Versus.Steps[0].Users == 0 {
+			return nil, usagef("--versus %s: nobody entered the funnel in this range (dataset %s)", over.versus, dataset)
 		}
 	}
 	return &report{Dataset: dataset, Definition: def, Result: res, Timings: timings{ms(t1.Sub(t0)), ms(time.Since(t1))}}, nil
@@ -223,7 +256,9 @@ conversion differs significantly from the other users (Holm-corrected).
 
 --from/--to bound the entry (the step-1 event); later steps may follow
 within the window. --interval day|week|month adds the funnel per period of
-entry (UTC, weeks from Monday).
+entry (UTC, weeks from Monday). --versus C..D puts the same funnel over the
+entry range C..D beside the --from/--to one, with each step's difference
+and a two-proportion test.
 
 See docs/SEMANTICS.md for exactly what is counted.`,
 		Args: cobra.NoArgs,
@@ -244,7 +279,7 @@ See docs/SEMANTICS.md for exactly what is counted.`,
 					return err
 				}
 			}
-			rep, err := computeReportOver(cmd, st, dataset, def, ff.preset, ff.interval)
+			rep, err := computeReportOver(cmd, st, dataset, def, ff.preset, ff.over)
 			if err != nil {
 				return err
 			}

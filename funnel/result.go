@@ -15,6 +15,8 @@ type Result struct {
 	// entry (AddTrend), oldest first.
 	Interval string   `json:"interval,omitempty"`
 	Trend    []Period `json:"trend,omitempty"`
+	// Versus is the same funnel over another entry range (AddVersus).
+	Versus *Versus `json:"versus,omitempty"`
 }
 
 // Interval is a 95% Wilson score interval.

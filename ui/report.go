@@ -93,6 +93,9 @@ func RenderReport(w io.Writer, res *funnel.Result, opts ReportOptions) error {
 	if t := timesSection(st, res.Steps, width); t != "" {
 		b.WriteString("\n" + t)
 	}
+	if t := versusSection(st, res, width); t != "" {
+		b.WriteString("\n" + t)
+	}
 	if t := trendSection(st, res, width); t != "" {
 		b.WriteString("\n" + t)
 	}
@@ -231,6 +234,7 @@ func RenderMarkdown(w io.Writer, res *funnel.Result) error {
 			fmtPct(s.Conversion), prev, drop, dropPct, fmtPct(s.ConversionCI.Low), fmtPct(s.ConversionCI.High), med, p90)
 	}
 	b.WriteString(timesMarkdown(res.Steps))
+	b.WriteString(versusMarkdown(res))
 	b.WriteString(trendMarkdown(res))
 	if bd := res.Breakdown; bd != nil && len(bd.Segments) > 0 {
 		fmt.Fprintf(&b, "\n### Breakdown by %s (attribution %s)\n\n", mdEscape(bd.Property), orDefault(bd.Attribution, "first"))

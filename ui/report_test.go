@@ -34,6 +34,41 @@ func reportResultOver(t *testing.T, by, every string) *funnel.Result {
 	return res
 }
 
+// versusResult compares the second half of March 2024 with the first.
+func versusResult(t *testing.T) *funnel.Result {
+	t.Helper()
+	def := testPresets()[0].Definition
+	ev := seededEvents(1, 400)
+	from, to, _ := funnel.ParseRange("2024-03-15..2024-03-31")
+	of, ot, _ := funnel.ParseRange("2024-03-01..2024-03-14")
+	def.From, def.To = &from, &to
+	res, err := funnel.Compute(&def, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := funnel.AddVersus(res, &def, ev, of, ot); err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func TestRenderVersus(t *testing.T) {
+	for _, w := range []int{60, 100} {
+		t.Run(itoa(w), func(t *testing.T) {
+			var b bytes.Buffer
+			if err := RenderReport(&b, versusResult(t), ReportOptions{Width: w, Dataset: "shop"}); err != nil {
+				t.Fatal(err)
+			}
+			checkWidth(t, b.String(), w)
+			golden.RequireEqual(t, b.Bytes())
+		})
+	}
+	var b bytes.Buffer
+	if err := RenderMarkdown(&b, versusResult(t)); err != nil || !strings.Contains(b.String(), "### 2024-03-15..2024-03-31 vs 2024-03-01..2024-03-14") {
+		t.Errorf("markdown: %v\n%s", err, b.String())
+	}
+}
+
 func TestRenderReport(t *testing.T) {
 	for _, c := range []struct {
 		name  string
