@@ -28,7 +28,7 @@ var directValues = 64
 
 // directCells bounds the per-value histograms of that path (values x steps x
 // buckets): beyond it, units are recorded instead.
-const directCells = 1 << 20
+const directCells = 1 << 16
 
 // Compute runs the funnel d over ev. See docs/SEMANTICS.md for the rules.
 func Compute(d *Definition, ev *Events) (*Result, error) {
@@ -56,6 +56,7 @@ func run(p *plan, ev *Events, rec bool) []*worker {
 	procs := runtime.GOMAXPROCS(0)
 	if ev.Len() < parallelMin || procs == 1 {
 		w := newWorker(p, ev, rec)
+		w.reserve(nu)
 		w.run(0, nu)
 		return []*worker{w}
 	}
@@ -77,6 +78,7 @@ func run(p *plan, ev *Events, rec bool) []*worker {
 	var wg sync.WaitGroup
 	for i := range ws {
 		w := newWorker(p, ev, rec)
+		w.reserve(nu / procs)
 		ws[i] = w
 		wg.Add(1)
 		go func() {

@@ -187,6 +187,17 @@ func newWorker(p *plan, ev *Events, rec bool) *worker {
 	return w
 }
 
+// reserve sizes the recorded units for about users of them, so that
+// recording does not spend its time copying as the lists grow.
+func (w *worker) reserve(users int) {
+	if !w.rec {
+		return
+	}
+	w.recV = make([]uint32, 0, users)
+	w.recL = make([]uint8, 0, users)
+	w.recB = make([]uint16, 0, users*(w.p.n-1)/2)
+}
+
 func (w *worker) resetState() {
 	for k := 1; k <= w.p.n; k++ {
 		w.lv[k].reset()
