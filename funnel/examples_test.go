@@ -61,20 +61,7 @@ func TestSemanticsExamples(t *testing.T) {
 			for _, e := range c.events {
 				evs = append(evs, tev{name: e.name, t: min(e.at)})
 			}
-			for _, nm := range []string{"A", "B", "C", "X"} { // a second user so every name exists
-				evs = append(evs, tev{user: 1, name: nm, t: min(1000)})
-			}
-			d := &Definition{Window: Duration(time.Hour)}
-			for _, s := range c.steps {
-				d.Steps = append(d.Steps, Step{Events: []string{s}})
-			}
-			if c.tweak != nil {
-				c.tweak(d)
-			}
-			// The date range leaves the helper user out of the counts.
-			to := Date{time.UnixMilli(min(999)).UTC()}
-			d.To = &to
-			ev := buildEvents(evs)
+			d, ev := exampleCase(evs, c.steps, c.tweak, "")
 			got := stepUsers(mustCompute(t, d, ev))
 			if !reflect.DeepEqual(got, c.want) {
 				t.Errorf("got %v, want %v", got, c.want)
@@ -176,19 +163,7 @@ func TestChainExamples(t *testing.T) {
 				}
 				evs = append(evs, tev{name: e.name, t: min(e.at), props: props})
 			}
-			for _, nm := range []string{"A", "B", "C", "X"} { // every name and property exists
-				evs = append(evs, tev{user: 1, name: nm, t: min(1000), props: map[string]string{"device": "z"}})
-			}
-			d := &Definition{Window: Duration(time.Hour), By: "device"}
-			for _, s := range c.steps {
-				d.Steps = append(d.Steps, Step{Events: []string{s}})
-			}
-			if c.tweak != nil {
-				c.tweak(d)
-			}
-			to := Date{time.UnixMilli(min(999)).UTC()}
-			d.To = &to
-			ev := buildEvents(evs)
+			d, ev := exampleCase(evs, c.steps, c.tweak, "device")
 			r := mustCompute(t, d, ev)
 			ref := reference(d, ev)
 			for k, m := range c.times {
@@ -276,4 +251,29 @@ func TestEntryDateRangeExamples(t *testing.T) {
 			}
 		})
 	}
+}
+
+// exampleCase is the definition (window 60 minutes, one event a step, then
+// tweak) and the events of a worked example: user 0's events, plus a second
+// user at minute 1000 so that every name (and the breakdown property by)
+// exists, left out of the counts by a date range ending at minute 999.
+func exampleCase(evs []tev, steps []string, tweak func(*Definition), by string) (*Definition, *Events) {
+	const minute = 60_000
+	for _, nm := range []string{"A", "B", "C", "X"} {
+		e := tev{user: 1, name: nm, t: 1000 * minute}
+		if by != "" {
+			e.props = map[string]string{by: "z"}
+		}
+		evs = append(evs, e)
+	}
+	d := &Definition{Window: Duration(time.Hour), By: by}
+	for _, s := range steps {
+		d.Steps = append(d.Steps, Step{Events: []string{s}})
+	}
+	if tweak != nil {
+		tweak(d)
+	}
+	to := Date{time.UnixMilli(999 * minute).UTC()}
+	d.To = &to
+	return d, buildEvents(evs)
 }

@@ -174,11 +174,8 @@ func breakdownTable(st *Styles, res *funnel.Result, bd *funnel.Breakdown, width 
 			b.WriteString("\n")
 		}
 	}
-	legend := "Columns: conversion from the previous step; p is the Holm-adjusted p-value of the segment against all other users."
-	if anySig {
-		legend = "* differs significantly from the rest of users (adjusted p < 0.05). " + legend
-	}
-	b.WriteString(st.Faint.Render(wrapParts(strings.Fields(legend), " ", width)) + "\n")
+	b.WriteString(legendLine(st, anySig, "* differs significantly from the rest of users (adjusted p < 0.05).",
+		"Columns: conversion from the previous step; p is the Holm-adjusted p-value of the segment against all other users.", width))
 	return b.String()
 }
 

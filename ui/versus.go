@@ -61,11 +61,8 @@ func versusSection(st *Styles, res *funnel.Result, width int) string {
 		}
 		b.WriteString(truncate(strings.TrimRight(row, " "), width) + "\n")
 	}
-	legend := "Δ of prev: this range's conversion from the previous step minus the other's, in percentage points; p: two-proportion test (Fisher's when small), Holm-adjusted across steps."
-	if anySig {
-		legend = "* differs significantly (adjusted p < 0.05). " + legend
-	}
-	b.WriteString(st.Faint.Render(wrapParts(strings.Fields(legend), " ", width)) + "\n")
+	b.WriteString(legendLine(st, anySig, "* differs significantly (adjusted p < 0.05).",
+		"Δ of prev: this range's conversion from the previous step minus the other's, in percentage points; p: two-proportion test (Fisher's when small), Holm-adjusted across steps.", width))
 	return b.String()
 }
 
@@ -102,4 +99,13 @@ func versusMarkdown(res *funnel.Result) string {
 		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %s | %s | %s |\n", k+1, mdEscape(s.Name), fmtInt(s.Users), fmtPct(s.Conversion), other, otherPct, diff, p)
 	}
 	return b.String()
+}
+
+// legendLine is a table's faint legend, wrapped, led by sigText when a row
+// is marked significant.
+func legendLine(st *Styles, sig bool, sigText, text string, width int) string {
+	if sig {
+		text = sigText + " " + text
+	}
+	return st.Faint.Render(wrapParts(strings.Fields(text), " ", width)) + "\n"
 }
