@@ -208,56 +208,61 @@ func (w *worker) resetState() {
 
 // run computes users [u0, u1).
 func (w *worker) run(u0, u1 int) {
-	p, ev := w.p, w.ev
 	for u := u0; u < u1; u++ {
-		lo, hi := int(ev.UserStart[u]), int(ev.UserStart[u+1])
-		w.entryEnd = hi
-		if p.hasRange && lo < hi && (w.time[hi-1] < p.lo || w.time[lo] > p.hi) {
-			continue // no event in the range (the common case in a trend's period)
+		w.user(u)
+	}
+}
+
+// user computes user u.
+func (w *worker) user(u int) {
+	p, ev := w.p, w.ev
+	lo, hi := int(ev.UserStart[u]), int(ev.UserStart[u+1])
+	w.entryEnd = hi
+	if p.hasRange && lo < hi && (w.time[hi-1] < p.lo || w.time[lo] > p.hi) {
+		return // no event in the range
+	}
+	if p.hasRange {
+		// Times are sorted within a user: narrow to the events from the
+		// range's start to a window after its end; entries (and the
+		// events that make a user count) end at the range's end.
+		t := w.time[lo:hi]
+		a := sort.Search(len(t), func(i int) bool { return t[i] >= p.lo })
+		b := a + sort.Search(len(t)-a, func(i int) bool { return t[a+i] > p.hi })
+		c := b
+		if end := satAdd(p.hi, p.window); b < len(t) && t[b] <= end {
+			c = b + sort.Search(len(t)-b, func(i int) bool { return t[b+i] > end })
 		}
-		if p.hasRange {
-			// Times are sorted within a user: narrow to the events from the
-			// range's start to a window after its end; entries (and the
-			// events that make a user count) end at the range's end.
-			t := w.time[lo:hi]
-			a := sort.Search(len(t), func(i int) bool { return t[i] >= p.lo })
-			b := a + sort.Search(len(t)-a, func(i int) bool { return t[a+i] > p.hi })
-			c := b
-			if end := satAdd(p.hi, p.window); b < len(t) && t[b] <= end {
-				c = b + sort.Search(len(t)-b, func(i int) bool { return t[b+i] > end })
-			}
-			lo, w.entryEnd, hi = lo+a, lo+b, lo+c
-		}
-		if lo >= w.entryEnd {
-			continue
-		}
-		if p.mode == Sequential && !p.totals {
-			if !w.sequentialUsers(lo, hi) {
-				continue
-			}
-			w.users++
-			if p.nMicro > 0 {
-				w.micro(lo, w.entryEnd)
-			}
-			continue
-		}
-		if !w.collect(lo, hi) {
-			continue
+		lo, w.entryEnd, hi = lo+a, lo+b, lo+c
+	}
+	if lo >= w.entryEnd {
+		return
+	}
+	if p.mode == Sequential && !p.totals {
+		if !w.sequentialUsers(lo, hi) {
+			return
 		}
 		w.users++
-		switch {
-		case p.mode == Any && p.totals:
-			w.anyTotals()
-		case p.mode == Any:
-			w.anyUsers()
-		case p.totals:
-			w.orderedTotals()
-		default:
-			w.orderedUsers()
-		}
 		if p.nMicro > 0 {
 			w.micro(lo, w.entryEnd)
 		}
+		return
+	}
+	if !w.collect(lo, hi) {
+		return
+	}
+	w.users++
+	switch {
+	case p.mode == Any && p.totals:
+		w.anyTotals()
+	case p.mode == Any:
+		w.anyUsers()
+	case p.totals:
+		w.orderedTotals()
+	default:
+		w.orderedUsers()
+	}
+	if p.nMicro > 0 {
+		w.micro(lo, w.entryEnd)
 	}
 }
 

@@ -144,15 +144,11 @@ func AddTrend(res *Result, d *Definition, ev *Events, every string) error {
 		segs[i].Trend = make([]Period, 0, len(starts))
 		segOf[segs[i].Value] = i
 	}
-	for i, b := range bounds {
-		pd := d.Within(b)
-		if res.Breakdown != nil {
-			pd.TopN = math.MaxInt32 // every value, folded below as in res
-		}
-		r, err := Compute(pd, ev)
-		if err != nil {
-			return fmt.Errorf("trend %s: %w", starts[i].Format("2006-01-02"), err)
-		}
+	rs, err := periodResults(d, ev, bounds, res.Breakdown != nil)
+	if err != nil {
+		return fmt.Errorf("trend: %w", err)
+	}
+	for i, r := range rs {
 		start := starts[i].Format("2006-01-02")
 		res.Trend = append(res.Trend, newPeriod(start, r.Steps))
 		if res.Breakdown == nil {
@@ -197,6 +193,51 @@ func AddTrend(res *Result, d *Definition, ev *Events, every string) error {
 		res.Breakdown.Segments = segs
 	}
 	return nil
+}
+
+// onePass is the most periods computed in one pass over the events (each
+// costs a worker per core); more are computed one by one.
+const onePass = 32
+
+// periodResults computes d over each of bounds (sorted, not overlapping),
+// with every breakdown value its own segment when allValues.
+func periodResults(d *Definition, ev *Events, bounds []Bounds, allValues bool) ([]*Result, error) {
+	defs := make([]*Definition, len(bounds))
+	for i, b := range bounds {
+		defs[i] = d.Within(b)
+		if allValues {
+			defs[i].TopN = math.MaxInt32 // folded by the caller
+		}
+	}
+	out := make([]*Result, len(bounds))
+	if len(bounds) == 0 {
+		return out, nil
+	}
+	if len(bounds) > onePass {
+		for i, pd := range defs {
+			r, err := Compute(pd, ev)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = r
+		}
+		return out, nil
+	}
+	p0, err := compile(defs[0], ev, false)
+	if err != nil {
+		return nil, err
+	}
+	plans := make([]*plan, len(bounds))
+	for i, b := range bounds {
+		q := *p0
+		q.hasRange, q.lo, q.hi = true, b.Lo, b.Hi
+		plans[i] = &q
+	}
+	wss := runMany(plans, ev, p0.by != nil)
+	for i := range bounds {
+		out[i] = assemble(defs[i], plans[i], ev, wss[i])
+	}
+	return out, nil
 }
 
 // stepsFromUsers builds per-step figures from users per step (no times:
