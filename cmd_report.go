@@ -27,6 +27,16 @@ type funnelFlags struct {
 	where                        []string
 	from, to                     string
 	top                          int
+	over                         overTime
+}
+
+// overTime is what the report adds over time: a trend per interval, and the
+// same funnel over another range.
+type overTime struct {
+	interval string
+	versus   string
+	vFrom    funnel.Date
+	vTo      funnel.Date
 }
 
 func (f *funnelFlags) register(cmd *cobra.Command) {
@@ -43,9 +53,15 @@ func (f *funnelFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.attribution, "attribution", "", "breakdown value from: first (step 1's event), last (last step reached) or step:N")
 	fl.StringVar(&f.segment, "segment", "", "keep only the users of one breakdown row: KEY=VALUE, attributed as --attribution says; equals that row of --by KEY")
 	fl.StringArrayVar(&f.where, "where", nil, `filter every step: KEY=VALUE, KEY!=VALUE, "KEY in (a,b)", "KEY>=N" (>, >=, <, <= on number properties; repeatable)`)
-	fl.StringVar(&f.from, "from", "", "first day (YYYY-MM-DD or RFC 3339, UTC)")
-	fl.StringVar(&f.to, "to", "", "last day, inclusive (YYYY-MM-DD or RFC 3339, UTC)")
+	fl.StringVar(&f.from, "from", "", "first day users may enter, at step 1 (YYYY-MM-DD or RFC 3339, UTC)")
+	fl.StringVar(&f.to, "to", "", "last day users may enter, inclusive; later steps may follow within the window (YYYY-MM-DD or RFC 3339, UTC)")
 	fl.IntVar(&f.top, "top", 0, "segments shown before the rest fold into (other) (default 10)")
+}
+
+// registerTime adds the flags that look at the funnel over time.
+func (f *funnelFlags) registerTime(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.over.interval, "interval", "", "add the funnel per day, week (from Monday) or month of entry, UTC")
+	cmd.Flags().StringVar(&f.over.versus, "versus", "", "compare with the same funnel over another entry range FROM..TO (needs --from and --to)")
 }
 
 // definition builds the funnel from exactly one of --steps, --funnel,
@@ -149,6 +165,23 @@ func (f *funnelFlags) definition(saved *funnel.Definition) (funnel.Definition, e
 	if err := def.Validate(); err != nil {
 		return def, usagef("%v", err)
 	}
+	if f.over.interval != "" {
+		if _, err := funnel.ParseInterval(f.over.interval); err != nil {
+			return def, usagef("--interval: %v", err)
+		}
+	}
+	if v := f.over.versus; v != "" {
+		if def.From == nil || def.To == nil {
+			return def, usagef("--versus %s: give the range to compare it with as --from and --to", v)
+		}
+		if f.over.vFrom, f.over.vTo, err = funnel.ParseRange(v); err != nil {
+			return def, usagef("--versus: %v", err)
+		}
+		lo, hi, _ := def.EntryRange()
+		if f.over.vFrom.UnixMilli() <= hi && lo <= funnel.EndOf(f.over.vTo).UnixMilli() {
+			return def, usagef("--versus %s overlaps --from %s --to %s: the ranges must not share a day or an instant", v, def.From, def.To)
+		}
+	}
 	return def, nil
 }
 
@@ -184,6 +217,12 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 // computeReport loads a dataset and computes a funnel on it, naming what is
 // missing when the dataset lacks the funnel's events or properties.
 func computeReport(cmd *cobra.Command, st *store.Store, dataset string, def funnel.Definition, preset string) (*report, error) {
+	return computeReportOver(cmd, st, dataset, def, preset, overTime{})
+}
+
+// computeReportOver is computeReport with what over adds: a trend, another
+// range.
+func computeReportOver(cmd *cobra.Command, st *store.Store, dataset string, def funnel.Definition, preset string, over overTime) (*report, error) {
 	t0 := time.Now()
 	ev, err := st.Load(cmd.Context(), dataset)
 	if err != nil {
@@ -204,6 +243,22 @@ func computeReport(cmd *cobra.Command, st *store.Store, dataset string, def funn
 	if err != nil {
 		return nil, fmt.Errorf("dataset %s: %w", dataset, err)
 	}
+	if over.interval != "" {
+		if err := funnel.AddTrend(res, &def, ev, over.interval); err != nil {
+			return nil, usagef("--interval: %v", err)
+		}
+	}
+	if over.versus != "" {
+		if res.Steps[0].Users == 0 {
+			return nil, usagef("--from %s --to %s: nobody entered the funnel in this range (dataset %s)", def.From, def.To, dataset)
+		}
+		if err := funnel.AddVersus(res, &def, ev, over.vFrom, over.vTo); err != nil {
+			return nil, fmt.Errorf("--versus: %w", err)
+		}
+		if res.Versus.Steps[0].Users == 0 {
+			return nil, usagef("--versus %s: nobody entered the funnel in this range (dataset %s)", over.versus, dataset)
+		}
+	}
 	return &report{Dataset: dataset, Definition: def, Result: res, Timings: timings{ms(t1.Sub(t0)), ms(time.Since(t1))}}, nil
 }
 
@@ -222,6 +277,12 @@ The table and Markdown headers list every active setting.
 --segment KEY=VALUE keeps the users of one row of the breakdown by KEY
 (with --attribution), so it equals that row of --by KEY. --save NAME saves
 what was computed (flags included) for the dashboard's O and for --saved.
+
+--from/--to bound the entry (the step-1 event); later steps may follow
+within the window. --interval day|week|month adds the funnel per period of
+entry (UTC, weeks from Monday). --versus C..D puts the same funnel over the
+entry range C..D beside the --from/--to one, with each step's difference
+and a two-proportion test.
 
 See docs/SEMANTICS.md for exactly what is counted.`,
 		Args: cobra.NoArgs,
@@ -263,7 +324,7 @@ See docs/SEMANTICS.md for exactly what is counted.`,
 					return err
 				}
 			}
-			rep, err := computeReport(cmd, st, dataset, def, ff.preset)
+			rep, err := computeReportOver(cmd, st, dataset, def, ff.preset, ff.over)
 			if err != nil {
 				return err
 			}
@@ -281,6 +342,7 @@ See docs/SEMANTICS.md for exactly what is counted.`,
 	cmd.Flags().StringVarP(&dataset, "dataset", "d", "", "dataset (default: the preset's sample dataset, or the only dataset)")
 	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json, csv or markdown")
 	ff.register(cmd)
+	ff.registerTime(cmd)
 	return cmd
 }
 

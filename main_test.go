@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // run executes the CLI as a user would, returning stdout and the error
@@ -132,6 +133,13 @@ func TestErrors(t *testing.T) {
 		{[]string{"report", "--dataset", "store", "--steps", "a"}, "2 to 32 steps", true},
 		{[]string{"report", "--dataset", "store", "--preset", "store", "--window", "soon"}, `--window: duration "soon"`, true},
 		{[]string{"report", "--dataset", "store", "--preset", "store", "--format", "xml"}, `unknown --format "xml"`, true},
+		{[]string{"report", "--dataset", "store", "--preset", "store", "--interval", "fortnight"}, `--interval: interval "fortnight": want day, week or month`, true},
+		{[]string{"report", "--dataset", "store", "--preset", "store", "--versus", "2024-03-01..2024-03-07"}, "--versus 2024-03-01..2024-03-07: give the range to compare it with as --from and --to", true},
+		{[]string{"report", "--dataset", "store", "--preset", "store", "--from", "2024-03-08", "--to", "2024-03-14", "--versus", "2024-03-01"}, `--versus: range "2024-03-01": want FROM..TO`, true},
+		{[]string{"report", "--dataset", "store", "--preset", "store", "--from", "2024-03-08", "--to", "2024-03-14", "--versus", "2024-03-07..2024-03-01"}, "is after", true},
+		{[]string{"report", "--dataset", "store", "--preset", "store", "--from", "2024-03-08", "--to", "2024-03-14", "--versus", "2024-03-01..2024-03-08"}, "--versus 2024-03-01..2024-03-08 overlaps --from 2024-03-08 --to 2024-03-14", true},
+		{[]string{"report", "--dataset", "store", "--preset", "store", "--from", "2030-03-08", "--to", "2030-03-14", "--versus", "2030-03-01..2030-03-07"}, "--from 2030-03-08 --to 2030-03-14: nobody entered the funnel in this range", true},
+		{[]string{"report", "--dataset", "store", "--preset", "store", "--from", "2024-03-11", "--to", "2024-03-10T12:00:00Z"}, "date range: from 2024-03-11 is after to", true},
 		{[]string{"report", "--dataset", "shop", "--preset", "store"}, `dataset "shop": not found (have: content, service, store)`, false},
 		{[]string{"report", "--bogus"}, "unknown flag: --bogus", true},
 		{[]string{"events"}, "--dataset is required", true},
@@ -151,6 +159,109 @@ func TestErrors(t *testing.T) {
 				t.Errorf("want a usage error (exit 2), got %T", err)
 			}
 		})
+	}
+}
+
+// A range within one day is valid: a date-only --to means the whole day.
+func TestFromLateInTheToDay(t *testing.T) {
+	db := sampleDB(t)
+	if _, err := run(t, "--db", db, "report", "--preset", "store", "--from", "2024-03-10T23:00:00Z", "--to", "2024-03-10"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestReportTrendJSON(t *testing.T) {
+	db := sampleDB(t)
+	out, err := run(t, "--db", db, "report", "--preset", "store", "--by", "device", "--interval", "week", "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Steps []struct{ Users int64 }
+		Trend []struct {
+			Start        string
+			Users        int64
+			Converted    int64
+			Conversion   float64
+			ConversionCI *struct{ Low, High float64 } `json:"conversion_ci"`
+			Steps        []struct{ Users int64 }
+		}
+		Breakdown struct {
+			Segments []struct {
+				Trend []struct{ Users int64 }
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Trend) < 2 {
+		t.Fatalf("trend: %d periods", len(rep.Trend))
+	}
+	var entered int64
+	for i, p := range rep.Trend {
+		day, err := time.Parse("2006-01-02", p.Start)
+		if err != nil || day.Weekday() != time.Monday || p.ConversionCI == nil || len(p.Steps) != len(rep.Steps) ||
+			p.Users != p.Steps[0].Users || p.Converted != p.Steps[len(p.Steps)-1].Users {
+			t.Fatalf("period %+v", p)
+		}
+		entered += p.Users
+		var sum int64
+		for _, s := range rep.Breakdown.Segments {
+			sum += s.Trend[i].Users
+		}
+		if sum != p.Users {
+			t.Errorf("period %s: segments sum to %d, want %d", p.Start, sum, p.Users)
+		}
+	}
+	// Each user counts once in every period they entered: at least once.
+	if entered < rep.Steps[0].Users {
+		t.Errorf("periods hold %d entries, the funnel %d users", entered, rep.Steps[0].Users)
+	}
+}
+
+func TestReportVersusJSON(t *testing.T) {
+	db := sampleDB(t)
+	// The sample's first two weeks of entries, whatever the generator's dates.
+	out, err := run(t, "--db", db, "report", "--preset", "store", "--interval", "week", "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wk struct{ Trend []struct{ Start string } }
+	if err := json.Unmarshal([]byte(out), &wk); err != nil || len(wk.Trend) < 3 {
+		t.Fatalf("trend: %v %d", err, len(wk.Trend))
+	}
+	day := func(i, plus int) string {
+		d, _ := time.Parse("2006-01-02", wk.Trend[i].Start)
+		return d.AddDate(0, 0, plus).Format("2006-01-02")
+	}
+	out, err = run(t, "--db", db, "report", "--preset", "store", "--from", day(2, 0), "--to", day(2, 6),
+		"--versus", day(1, 0)+".."+day(1, 6), "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Steps  []struct{ Users int64 }
+		Versus struct {
+			From, To string
+			Steps    []struct{ Users int64 }
+			Diffs    []struct {
+				Step      int
+				PAdjusted *float64 `json:"p_adjusted"`
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatal(err)
+	}
+	v := rep.Versus
+	if v.From != day(1, 0) || len(v.Steps) != len(rep.Steps) || len(v.Diffs) != len(rep.Steps)-1 || v.Steps[0].Users == 0 ||
+		v.Diffs[0].Step != 2 || v.Diffs[0].PAdjusted == nil {
+		t.Fatalf("versus %+v", v)
+	}
+	if _, err := run(t, "--db", db, "report", "--preset", "store", "--from", day(2, 0), "--to", day(2, 6),
+		"--versus", "2030-01-01..2030-01-07"); err == nil || !strings.Contains(err.Error(), "--versus 2030-01-01..2030-01-07: nobody entered") {
+		t.Errorf("empty versus range: %v", err)
 	}
 }
 

@@ -90,7 +90,7 @@ func (w *worker) anyUsers() {
 	w.clsReset()
 	bestL, bestA := 0, int64(0)
 	b := 0
-	for a := 0; a < len(evs); {
+	for a := 0; a < len(evs) && evs[a].t <= p.hi; {
 		s := evs[a].t
 		end := satAdd(s, p.window)
 		for b < len(evs) && evs[b].t <= end {
@@ -124,7 +124,7 @@ func (w *worker) anyTotals() {
 		for a < len(evs) && (evs[a].t <= prevEnd || evs[a].m == 0) {
 			a++
 		}
-		if a == len(evs) {
+		if a == len(evs) || evs[a].t > p.hi {
 			return
 		}
 		s := evs[a].t

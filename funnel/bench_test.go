@@ -129,3 +129,22 @@ func BenchmarkCompute10MModes(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkTrend10MWeek is what --interval week adds to a report: the
+// funnel per week of entry (the benchmark data spans five weeks and a day).
+func BenchmarkTrend10MWeek(b *testing.B) {
+	ev := benchEvents(10_000_000)
+	d := benchDef("")
+	res, err := Compute(d, ev)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := AddTrend(res, d, ev, Week); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(len(res.Trend)), "periods")
+}

@@ -27,8 +27,10 @@ type plan struct {
 	exF    []bitFilter // filtered exclusions
 	global conds       // the global filters; nil: none
 
+	// The date range bounds step-1 events (entries), inclusive, in ms;
+	// later steps may follow up to a window after hi.
 	hasRange bool
-	lo, hi   int64 // inclusive time bounds in ms
+	lo, hi   int64
 
 	exFrom, exTo []int // 1-based steps of each exclusion
 
@@ -66,20 +68,7 @@ func compile(d *Definition, ev *Events, withMicro bool) (*plan, error) {
 	if d.MaxGap > 0 {
 		p.gap = time.Duration(d.MaxGap).Milliseconds()
 	}
-	if d.From != nil || d.To != nil {
-		p.hasRange = true
-		p.lo, p.hi = math.MinInt64, math.MaxInt64
-		if d.From != nil {
-			p.lo = d.From.UnixMilli()
-		}
-		if d.To != nil {
-			p.hi = d.To.UnixMilli()
-			// A date-only To (midnight UTC) means the whole day.
-			if d.To.Equal(d.To.Truncate(24 * time.Hour)) {
-				p.hi += (24 * time.Hour).Milliseconds() - 1
-			}
-		}
-	}
+	p.lo, p.hi, p.hasRange = d.EntryRange()
 	if empty {
 		return p, nil
 	}

@@ -27,6 +27,10 @@ const parallelMin = 1 << 16
 // exercise both paths.
 var directValues = 64
 
+// directCells bounds the per-value histograms of that path (values x steps x
+// buckets): beyond it, units are recorded instead.
+const directCells = 1 << 16
+
 // Compute runs the funnel d over ev. See docs/SEMANTICS.md for the rules.
 func Compute(d *Definition, ev *Events) (*Result, error) {
 	if d == nil {
@@ -57,15 +61,62 @@ func Compute(d *Definition, ev *Events) (*Result, error) {
 // run splits users into chunks of about equal event counts, computes them on
 // GOMAXPROCS goroutines, and returns the workers to merge.
 func run(p *plan, ev *Events, rec bool) []*worker {
+	return runMany([]*plan{p}, ev, rec)[0]
+}
+
+// runMany is run for several plans that differ only in their date range
+// (a trend's periods): each user is read once, for every plan whose range
+// its events touch, while its events are in cache. ps are sorted by range.
+// It returns, per plan, the workers to merge.
+func runMany(ps []*plan, ev *Events, rec bool) [][]*worker {
+	p := ps[0]
+	np := len(ps)
+	out := make([][]*worker, np)
+	newSet := func() []*worker {
+		set := make([]*worker, np)
+		for i, q := range ps {
+			set[i] = newWorker(q, ev, rec)
+		}
+		return set
+	}
+	users := func(set []*worker, u0, u1 int) {
+		if np == 1 {
+			set[0].run(u0, u1)
+			return
+		}
+		for u := u0; u < u1; u++ {
+			a, b := ev.UserStart[u], ev.UserStart[u+1]
+			if a == b {
+				continue
+			}
+			first, last := ev.Time[a], ev.Time[b-1]
+			// The first plan whose range ends at or after the user's first
+			// event; the ranges are sorted and do not overlap.
+			i := sort.Search(np, func(i int) bool { return ps[i].hi >= first })
+			for ; i < np && ps[i].lo <= last; i++ {
+				set[i].user(u)
+			}
+		}
+	}
 	nu := ev.NumUsers()
 	if nu == 0 || p.names == nil {
-		return []*worker{newWorker(p, ev, rec)}
+		set := newSet()
+		for i := range out {
+			out[i] = []*worker{set[i]}
+		}
+		return out
 	}
 	procs := runtime.GOMAXPROCS(0)
 	if ev.Len() < parallelMin || procs == 1 {
-		w := newWorker(p, ev, rec)
-		w.run(0, nu)
-		return []*worker{w}
+		set := newSet()
+		for _, w := range set {
+			w.reserve(nu / np)
+		}
+		users(set, 0, nu)
+		for i := range out {
+			out[i] = []*worker{set[i]}
+		}
+		return out
 	}
 	// More chunks than workers evens out users of very different sizes.
 	nchunks := procs * 16
@@ -80,12 +131,15 @@ func run(p *plan, ev *Events, rec bool) []*worker {
 		}
 	}
 	bounds = append(bounds, nu)
-	ws := make([]*worker, procs)
+	sets := make([][]*worker, procs)
 	var next atomic.Int64
 	var wg sync.WaitGroup
-	for i := range ws {
-		w := newWorker(p, ev, rec)
-		ws[i] = w
+	for g := range sets {
+		set := newSet()
+		for _, w := range set {
+			w.reserve(nu / procs / np)
+		}
+		sets[g] = set
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -94,12 +148,17 @@ func run(p *plan, ev *Events, rec bool) []*worker {
 				if c >= len(bounds)-1 {
 					return
 				}
-				w.run(bounds[c], bounds[c+1])
+				users(set, bounds[c], bounds[c+1])
 			}
 		}()
 	}
 	wg.Wait()
-	return ws
+	for i := range out {
+		for _, set := range sets {
+			out[i] = append(out[i], set[i])
+		}
+	}
+	return out
 }
 
 // assemble merges worker counts into a Result.
@@ -137,7 +196,7 @@ func assemble(d *Definition, p *plan, ev *Events, ws []*worker) *Result {
 	for k, s := range d.Steps {
 		names[k] = s.StepName()
 	}
-	res.Steps = stepResults(names, reach, hist)
+	res.Steps = stepResults(names, reach, hist, p.window)
 	if p.by != nil {
 		res.Breakdown = breakdown(d, p, ws, names, res.Steps)
 	}
@@ -145,7 +204,7 @@ func assemble(d *Definition, p *plan, ev *Events, ws []*worker) *Result {
 }
 
 // stepResults turns counts by furthest level into per-step figures.
-func stepResults(names []string, reach []int64, hist [][]uint32) []StepResult {
+func stepResults(names []string, reach []int64, hist [][]uint32, window int64) []StepResult {
 	n := len(names)
 	out := make([]StepResult, n)
 	var at int64
@@ -175,6 +234,9 @@ func stepResults(names []string, reach []int64, hist [][]uint32) []StepResult {
 		if hist != nil && hist[k] != nil {
 			s.MedianMs = percentile(hist[k], s.Users, 1, 2)
 			s.P90Ms = percentile(hist[k], s.Users, 9, 10)
+			if s.Users > 0 {
+				s.TimeHistogram = timeHistogram(hist[k], window)
+			}
 		}
 	}
 	return out
@@ -318,7 +380,7 @@ func breakdown(d *Definition, p *plan, ws []*worker, names []string, total []Ste
 		if p.mode != Any {
 			h = hist[s]
 		}
-		bd.Segments[s] = Segment{Value: segNames[s], Steps: stepResults(names, reach[s], h)}
+		bd.Segments[s] = Segment{Value: segNames[s], Steps: stepResults(names, reach[s], h, p.window)}
 	}
 	// Each segment's step conversion against everyone else's, Holm-corrected
 	// across the segments at each step.

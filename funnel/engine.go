@@ -77,7 +77,13 @@ type worker struct {
 	// fast: sequential, no max gap, no exclusions. Then each level holds
 	// one chain that only ever grows lexicographically, so the chain at the
 	// furthest level is also the user's best chain and needs no copy.
-	fast      bool
+	fast bool
+	// With fast, early[k] is the chain with lv[k]'s step-1 event and the
+	// earliest later events (the counted chain, docs/SEMANTICS.md) as long
+	// as no two events shared a millisecond (tied: then the search in
+	// chain.go decides).
+	early     [][]uint32
+	tied      bool
 	best      []uint32
 	bestLevel int
 	evs       []gev
@@ -116,6 +122,9 @@ type worker struct {
 	recL   []uint8
 	recB   []uint16
 
+	cs       chainSearch
+	entryEnd int // the user's events from here on are past the date range
+
 	microDid, microDidMacro []int64
 	macroUsers              int64
 	_                       [64]byte
@@ -130,7 +139,7 @@ func padI64(n int) []int64  { return make([]int64, n+16)[8 : 8+n : 8+n] }
 func newWorker(p *plan, ev *Events, rec bool) *worker {
 	n := p.n
 	w := &worker{p: p, ev: ev, time: ev.Time}
-	if rec && len(p.by.Values) <= directValues {
+	if rec && len(p.by.Values) <= directValues && len(p.by.Values)*n*p.nb <= directCells {
 		nv := len(p.by.Values)
 		w.vReach = make([]int64, nv*(n+1))
 		w.vHist = make([][]uint32, nv*n)
@@ -146,6 +155,10 @@ func newWorker(p *plan, ev *Events, rec bool) *worker {
 	w.start = padI64(n + 1)
 	w.fast = w.noGap && p.mode == Sequential && len(p.exFrom) == 0
 	w.best = padU32(n)
+	w.early = make([][]uint32, n+1)
+	for k := 1; k <= n; k++ {
+		w.early[k] = padU32(k)
+	}
 	w.tmp = padU32(n)
 	w.vec = padU32(n)
 	w.fr = make([][]uint32, n+1)
@@ -174,55 +187,82 @@ func newWorker(p *plan, ev *Events, rec bool) *worker {
 	return w
 }
 
+// reserve sizes the recorded units for about users of them, so that
+// recording does not spend its time copying as the lists grow.
+func (w *worker) reserve(users int) {
+	if !w.rec {
+		return
+	}
+	w.recV = make([]uint32, 0, users)
+	w.recL = make([]uint8, 0, users)
+	w.recB = make([]uint16, 0, users*(w.p.n-1)/2)
+}
+
 func (w *worker) resetState() {
 	for k := 1; k <= w.p.n; k++ {
 		w.lv[k].reset()
 	}
 	w.bestLevel = 0
+	w.tied = false
 }
 
 // run computes users [u0, u1).
 func (w *worker) run(u0, u1 int) {
-	p, ev := w.p, w.ev
 	for u := u0; u < u1; u++ {
-		lo, hi := int(ev.UserStart[u]), int(ev.UserStart[u+1])
-		if p.hasRange {
-			// Times are sorted within a user: narrow to the date range.
-			t := w.time[lo:hi]
-			a := sort.Search(len(t), func(i int) bool { return t[i] >= p.lo })
-			b := sort.Search(len(t), func(i int) bool { return t[i] > p.hi })
-			lo, hi = lo+a, lo+b
+		w.user(u)
+	}
+}
+
+// user computes user u.
+func (w *worker) user(u int) {
+	p, ev := w.p, w.ev
+	lo, hi := int(ev.UserStart[u]), int(ev.UserStart[u+1])
+	w.entryEnd = hi
+	if p.hasRange && lo < hi && (w.time[hi-1] < p.lo || w.time[lo] > p.hi) {
+		return // no event in the range
+	}
+	if p.hasRange {
+		// Times are sorted within a user: narrow to the events from the
+		// range's start to a window after its end; entries (and the
+		// events that make a user count) end at the range's end.
+		t := w.time[lo:hi]
+		a := sort.Search(len(t), func(i int) bool { return t[i] >= p.lo })
+		b := a + sort.Search(len(t)-a, func(i int) bool { return t[a+i] > p.hi })
+		c := b
+		if end := satAdd(p.hi, p.window); b < len(t) && t[b] <= end {
+			c = b + sort.Search(len(t)-b, func(i int) bool { return t[b+i] > end })
 		}
-		if lo >= hi {
-			continue
-		}
-		if p.mode == Sequential && !p.totals {
-			if !w.sequentialUsers(lo, hi) {
-				continue
-			}
-			w.users++
-			if p.nMicro > 0 {
-				w.micro(lo, hi)
-			}
-			continue
-		}
-		if !w.collect(lo, hi) {
-			continue
+		lo, w.entryEnd, hi = lo+a, lo+b, lo+c
+	}
+	if lo >= w.entryEnd {
+		return
+	}
+	if p.mode == Sequential && !p.totals {
+		if !w.sequentialUsers(lo, hi) {
+			return
 		}
 		w.users++
-		switch {
-		case p.mode == Any && p.totals:
-			w.anyTotals()
-		case p.mode == Any:
-			w.anyUsers()
-		case p.totals:
-			w.orderedTotals()
-		default:
-			w.orderedUsers()
-		}
 		if p.nMicro > 0 {
-			w.micro(lo, hi)
+			w.micro(lo, w.entryEnd)
 		}
+		return
+	}
+	if !w.collect(lo, hi) {
+		return
+	}
+	w.users++
+	switch {
+	case p.mode == Any && p.totals:
+		w.anyTotals()
+	case p.mode == Any:
+		w.anyUsers()
+	case p.totals:
+		w.orderedTotals()
+	default:
+		w.orderedUsers()
+	}
+	if p.nMicro > 0 {
+		w.micro(lo, w.entryEnd)
 	}
 }
 
@@ -253,7 +293,7 @@ func (w *worker) collect(lo, hi int) bool {
 			if !p.global.pass(uint32(i)) {
 				continue
 			}
-			anyEv = true
+			anyEv = anyEv || i < w.entryEnd
 		}
 		nm := names[i]
 		m, x := p.names[nm], p.exNames[nm]
@@ -371,7 +411,7 @@ func (w *worker) sequentialUsers(lo, hi int) bool {
 			if !global.pass(uint32(lo + j)) {
 				continue
 			}
-			anyEv = true
+			anyEv = anyEv || lo+j < w.entryEnd
 		}
 		mx := pnx[nm]
 		if mx == 0 {
@@ -406,8 +446,8 @@ func (w *worker) sequentialUsers(lo, hi int) bool {
 		g = w.flushPending(pend, npend, g)
 	}
 	w.evs = g
-	if w.bestLevel > 0 {
-		w.emit(w.bestLevel, w.bestChain(), true)
+	if l := w.bestLevel; l > 0 {
+		w.emit(l, w.countedChain(l, lo, hi), true)
 	}
 	return anyEv
 }
@@ -415,12 +455,12 @@ func (w *worker) sequentialUsers(lo, hi int) bool {
 func (w *worker) flushPending(pend gev, npend int, g []gev) []gev {
 	if npend == 1 {
 		if w.fast && pend.x == 0 {
-			w.singleFast(pend, true)
+			w.singleFast(pend, pend.t <= w.p.hi)
 			return g
 		}
 		g = append(g[:0], pend)
 	}
-	w.group(g, pend.t, true)
+	w.group(g, pend.t, pend.t <= w.p.hi)
 	return g[:0]
 }
 
@@ -435,15 +475,26 @@ func (w *worker) orderedUsers() {
 		for b < len(evs) && evs[b].t == t {
 			b++
 		}
-		w.group(evs[a:b], t, true)
+		w.group(evs[a:b], t, t <= w.p.hi)
 		a = b
 	}
-	if w.bestLevel > 0 {
-		w.emit(w.bestLevel, w.bestChain(), true)
+	if l := w.bestLevel; l > 0 {
+		c := w.bestChain()
+		w.emit(l, w.counted(l, c, evs, 0, 0, satAdd(w.time[c[0]], w.p.window)), true)
 	}
 }
 
-// bestChain is the chain the user (or attempt) is counted with.
+// countedChain is the chain sequentialUsers counts the user with, at level
+// l of the columns [lo, hi).
+func (w *worker) countedChain(l, lo, hi int) []uint32 {
+	if w.fast && !w.tied {
+		return w.early[l]
+	}
+	c := w.bestChain()
+	return w.counted(l, c, nil, lo, hi, satAdd(w.time[c[0]], w.p.window))
+}
+
+// bestChain is the lexicographically greatest chain at the furthest level.
 func (w *worker) bestChain() []uint32 {
 	if w.fast {
 		return w.lv[w.bestLevel].buf[:w.bestLevel]
@@ -466,7 +517,7 @@ func (w *worker) orderedTotals() {
 		for j < len(evs) && evs[j].m&1 == 0 {
 			j++
 		}
-		if j == len(evs) {
+		if j == len(evs) || evs[j].t > p.hi {
 			return
 		}
 		s := evs[j].t
@@ -489,7 +540,15 @@ func (w *worker) orderedTotals() {
 				break
 			}
 		}
-		w.emit(w.bestLevel, w.bestChain(), true)
+		if l := w.bestLevel; l > 0 {
+			c := w.bestChain()
+			if w.fast && !w.tied {
+				c = w.early[l]
+			} else {
+				c = w.counted(l, c, evs, 0, 0, end)
+			}
+			w.emit(l, c, true)
+		}
 		prevEnd = end
 		a = g
 	}
@@ -617,6 +676,12 @@ func (w *worker) singleFast(e gev, allowStart bool) {
 		}
 		f := d.buf[:k]
 		nd := &w.lv[k+1]
+		if nd.cnt == 0 || w.start[k+1] != w.start[k] {
+			// The first chain at level k+1 from this step-1 event.
+			ne := w.early[k+1]
+			copy(ne, w.early[k])
+			ne[k] = e.idx
+		}
 		nb := nd.buf[:k+1]
 		copy(nb, f)
 		nb[k] = e.idx
@@ -631,6 +696,7 @@ func (w *worker) singleFast(e gev, allowStart bool) {
 		d.buf = append(d.buf[:0], e.idx)
 		d.cnt, d.off = 1, 0
 		w.start[1] = e.t
+		w.early[1][0] = e.idx
 		if w.bestLevel == 0 {
 			w.bestLevel = 1
 		}
@@ -686,6 +752,7 @@ func (w *worker) strictSingle(e gev, allowStart bool) {
 // strict mode. Candidates are built from the state before the group, then
 // exclusions clear what they disqualify, then candidates are stored.
 func (w *worker) general(g []gev, t int64, allowStart bool) {
+	w.tied = true
 	p := w.p
 	n := p.n
 	strict := p.mode == Strict
@@ -889,24 +956,27 @@ func (w *worker) emit(l int, chain []uint32, timed bool) {
 }
 
 // attrValue is the breakdown value id of a counted chain (0: no value).
+// First attribution falls back to the chain's later steps, in step order.
 func (w *worker) attrValue(chain []uint32, l int) uint32 {
-	var idx uint32
 	switch w.p.attr.Kind {
 	case "last":
-		idx = chain[l-1]
+		return w.byValue(chain[l-1])
 	case "step":
 		if w.p.attr.Step <= l {
-			idx = chain[w.p.attr.Step-1]
-		} else {
-			idx = chain[l-1]
+			return w.byValue(chain[w.p.attr.Step-1])
 		}
-	default:
-		idx = chain[0]
+		return w.byValue(chain[l-1])
 	}
-	return w.byValue(idx)
+	for _, i := range chain[:l] {
+		if v := w.byValue(i); v != 0 {
+			return v
+		}
+	}
+	return 0
 }
 
-// byValue is the breakdown property's value id of event i (0: none).
+// byValue is the breakdown property's value id of event i (0: none). All
+// reads of the breakdown property go through here.
 func (w *worker) byValue(i uint32) uint32 {
 	by := w.p.by
 	if v := by.value(i); int(v) < len(by.Values) {

@@ -61,20 +61,7 @@ func TestSemanticsExamples(t *testing.T) {
 			for _, e := range c.events {
 				evs = append(evs, tev{name: e.name, t: min(e.at)})
 			}
-			for _, nm := range []string{"A", "B", "C", "X"} { // a second user so every name exists
-				evs = append(evs, tev{user: 1, name: nm, t: min(1000)})
-			}
-			d := &Definition{Window: Duration(time.Hour)}
-			for _, s := range c.steps {
-				d.Steps = append(d.Steps, Step{Events: []string{s}})
-			}
-			if c.tweak != nil {
-				c.tweak(d)
-			}
-			// The date range leaves the helper user out of the counts.
-			to := Date{time.UnixMilli(min(999)).UTC()}
-			d.To = &to
-			ev := buildEvents(evs)
+			d, ev := exampleCase(evs, c.steps, c.tweak, "")
 			got := stepUsers(mustCompute(t, d, ev))
 			if !reflect.DeepEqual(got, c.want) {
 				t.Errorf("got %v, want %v", got, c.want)
@@ -132,20 +119,72 @@ func TestAttributionExample(t *testing.T) {
 	}
 }
 
-// The counted chain takes the latest events: A@0 B@10 B@50 measures the
-// time to B on B@50, and "first" attribution reads the latest step-1 event
-// that reaches the furthest step.
-func TestCountedChainIsTheLatest(t *testing.T) {
+// The counted chain (docs/SEMANTICS.md, "Which chain is the chain"): the
+// latest step-1 event that reaches the furthest step, then the earliest
+// events that still reach it. Times are minutes; each case gives the time
+// from the previous step at every step from 2 and the "first" attribution,
+// checked against the engine and the brute-force reference.
+func TestChainExamples(t *testing.T) {
 	min := func(n int64) int64 { return n * 60_000 }
-	ev := buildEvents([]tev{{name: "A", t: min(0)}, {name: "B", t: min(10)}, {name: "B", t: min(50)}})
-	d := &Definition{Steps: []Step{{Events: []string{"A"}}, {Events: []string{"B"}}}, Window: Duration(time.Hour)}
-	r, err := Compute(d, ev)
-	if err != nil {
-		t.Fatal(err)
+	type ev struct {
+		name string
+		at   int64
+		dev  string
 	}
-	// Durations over 256 ms are kept to 8 significant bits (at most 0.8% low).
-	if got := r.Steps[1].MedianMs; got > min(50) || got < min(50)*99/100 {
-		t.Errorf("median time to B = %d ms, want about %d (the latest chain)", got, min(50))
+	abc := []string{"A", "B", "C"}
+	cases := []struct {
+		name   string
+		events []ev
+		steps  []string
+		tweak  func(d *Definition)
+		times  []int64 // minutes from the previous step, steps 2..
+		first  string
+	}{
+		{"the first B after A", []ev{{"A", 0, ""}, {"B", 10, ""}, {"B", 50, ""}}, []string{"A", "B"}, nil, []int64{10}, NoneSegment},
+		{"the latest A that reaches B", []ev{{"A", 0, ""}, {"A", 40, ""}, {"B", 50, ""}}, []string{"A", "B"}, nil, []int64{10}, NoneSegment},
+		{"a later A that does not reach C is not the chain", []ev{{"A", 0, ""}, {"B", 10, ""}, {"A", 20, ""}, {"C", 30, ""}}, abc, nil, []int64{10, 20}, NoneSegment},
+		{"earliest at every step", []ev{{"A", 0, ""}, {"B", 10, ""}, {"C", 20, ""}, {"B", 30, ""}, {"C", 40, ""}}, abc, nil, []int64{10, 10}, NoneSegment},
+		{"max gap: the earliest B that still reaches C", []ev{{"A", 0, ""}, {"B", 5, ""}, {"B", 30, ""}, {"C", 55, ""}}, abc,
+			func(d *Definition) { d.Window = Duration(2 * time.Hour); d.MaxGap = Duration(30 * time.Minute) }, []int64{30, 25}, NoneSegment},
+		{"exclusion: the earliest B after the X", []ev{{"A", 0, ""}, {"B", 5, ""}, {"X", 10, ""}, {"B", 20, ""}, {"C", 25, ""}}, abc,
+			func(d *Definition) { d.Exclusions = []Exclusion{{Events: []string{"X"}, From: 2, To: 3}} }, []int64{20, 5}, NoneSegment},
+		{"totals: the first B of the attempt", []ev{{"A", 0, ""}, {"B", 10, ""}, {"B", 50, ""}}, []string{"A", "B"},
+			func(d *Definition) { d.Count = Totals }, []int64{10}, NoneSegment},
+		{"first: the counted step-1 event, not the first touch", []ev{{"A", 0, "mobile"}, {"A", 5, "desktop"}, {"B", 10, "desktop"}}, []string{"A", "B"}, nil, []int64{5}, "desktop"},
+		{"first: a step-1 event without a value falls back to later steps", []ev{{"A", 0, "desktop"}, {"A", 5, ""}, {"B", 10, "mobile"}}, []string{"A", "B"}, nil, []int64{5}, "mobile"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var evs []tev
+			for _, e := range c.events {
+				var props map[string]string
+				if e.dev != "" {
+					props = map[string]string{"device": e.dev}
+				}
+				evs = append(evs, tev{name: e.name, t: min(e.at), props: props})
+			}
+			d, ev := exampleCase(evs, c.steps, c.tweak, "device")
+			r := mustCompute(t, d, ev)
+			ref := reference(d, ev)
+			for k, m := range c.times {
+				want := RoundDuration(min(m)) // at most 0.1% above
+				if want < min(m) || want > min(m)+min(m)/1000 {
+					t.Fatalf("RoundDuration(%d) = %d", min(m), want)
+				}
+				if got := r.Steps[k+1].MedianMs; got != want {
+					t.Errorf("step %d: time %d ms, want %d", k+2, got, want)
+				}
+				if got := ref.med[k+1]; got != want {
+					t.Errorf("reference step %d: time %d ms, want %d", k+2, got, want)
+				}
+			}
+			if segs := r.Breakdown.Segments; len(segs) != 1 || segs[0].Value != c.first {
+				t.Errorf("segments %+v, want one: %s", segs, c.first)
+			}
+			if len(ref.segs) != 1 || ref.segs[0].value != c.first {
+				t.Errorf("reference segments %+v, want one: %s", ref.segs, c.first)
+			}
+		})
 	}
 }
 
@@ -169,21 +208,72 @@ func TestDateRangeToIsAWholeDay(t *testing.T) {
 	}
 }
 
-// "first" attribution reads the counted chain's step-1 event: the latest
-// step-1 event that reaches the furthest step, not the first touch.
-func TestFirstAttributionIsTheCountedChain(t *testing.T) {
-	min := func(n int64) int64 { return n * 60_000 }
-	ev := buildEvents([]tev{
-		{name: "A", t: min(0), props: map[string]string{"device": "mobile"}},
-		{name: "A", t: min(5), props: map[string]string{"device": "desktop"}},
-		{name: "B", t: min(10), props: map[string]string{"device": "desktop"}},
-	})
-	d := &Definition{Steps: []Step{{Events: []string{"A"}}, {Events: []string{"B"}}}, Window: Duration(time.Hour), By: "device"}
-	r, err := Compute(d, ev)
-	if err != nil {
-		t.Fatal(err)
+// The date range bounds the step-1 event: later steps may follow past its
+// end, within the window (docs/SEMANTICS.md, "Which events count").
+func TestEntryDateRangeExamples(t *testing.T) {
+	day := time.Date(2024, 3, 10, 0, 0, 0, 0, time.UTC)
+	at := func(h, m int) int64 {
+		return day.Add(time.Duration(h)*time.Hour + time.Duration(m)*time.Minute).UnixMilli()
 	}
-	if segs := r.Breakdown.Segments; len(segs) != 1 || segs[0].Value != "desktop" {
-		t.Errorf("segments = %+v, want the user in desktop", segs)
+	to, _ := ParseDate("2024-03-10")
+	late, _ := ParseDate("2024-03-10T23:00:00Z")
+	cases := []struct {
+		name string
+		evs  []tev
+		from *Date
+		want []int64
+	}{
+		{"entered on the last day, converted the next", []tev{{name: "A", t: at(23, 50)}, {name: "B", t: at(24, 20)}}, nil, []int64{1, 1}},
+		{"converted after the window", []tev{{name: "A", t: at(23, 50)}, {name: "B", t: at(24, 51)}}, nil, []int64{1, 0}},
+		{"entered after the range", []tev{{name: "A", t: at(24, 10)}, {name: "B", t: at(24, 20)}}, nil, []int64{0, 0}},
+		{"a step-1 event after the range starts nothing", []tev{{name: "B", t: at(23, 0)}, {name: "A", t: at(24, 10)}, {name: "B", t: at(24, 20)}}, nil, []int64{0, 0}},
+		{"from 23:00 to the same day", []tev{{name: "A", t: at(22, 59)}, {name: "A", t: at(23, 30)}, {name: "B", t: at(23, 40)}}, &late, []int64{1, 1}},
+		{"steps before from do not count", []tev{{name: "A", t: at(22, 0)}, {name: "B", t: at(23, 10)}}, &late, []int64{0, 0}},
 	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			evs := append([]tev{{user: 1, name: "A", t: at(0, 0)}, {user: 1, name: "B", t: at(0, 1)}}, c.evs...)
+			d := &Definition{Steps: []Step{{Events: []string{"A"}}, {Events: []string{"B"}}}, Window: Duration(time.Hour), From: c.from, To: &to}
+			if err := d.Validate(); err != nil {
+				t.Fatalf("Validate: %v", err)
+			}
+			ev := buildEvents(evs)
+			got := stepUsers(mustCompute(t, d, ev))
+			want := []int64{1 + c.want[0], 1 + c.want[1]} // user 1 converts inside the range
+			if c.from != nil {
+				want = c.want
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("got %v, want %v", got, want)
+			}
+			if ref := reference(d, ev); !reflect.DeepEqual(ref.steps, want) {
+				t.Errorf("reference got %v, want %v", ref.steps, want)
+			}
+		})
+	}
+}
+
+// exampleCase is the definition (window 60 minutes, one event a step, then
+// tweak) and the events of a worked example: user 0's events, plus a second
+// user at minute 1000 so that every name (and the breakdown property by)
+// exists, left out of the counts by a date range ending at minute 999.
+func exampleCase(evs []tev, steps []string, tweak func(*Definition), by string) (*Definition, *Events) {
+	const minute = 60_000
+	for _, nm := range []string{"A", "B", "C", "X"} {
+		e := tev{user: 1, name: nm, t: 1000 * minute}
+		if by != "" {
+			e.props = map[string]string{by: "z"}
+		}
+		evs = append(evs, e)
+	}
+	d := &Definition{Window: Duration(time.Hour), By: by}
+	for _, s := range steps {
+		d.Steps = append(d.Steps, Step{Events: []string{s}})
+	}
+	if tweak != nil {
+		tweak(d)
+	}
+	to := Date{time.UnixMilli(999 * minute).UTC()}
+	d.To = &to
+	return d, buildEvents(evs)
 }

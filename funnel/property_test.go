@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -16,8 +17,11 @@ func randCase(r *rand.Rand) (*Definition, []tev) {
 	var evs []tev
 	nu := 1 + r.Intn(5)
 	scale := int64(1)
-	if r.Intn(5) == 0 {
-		scale = 97 // durations beyond the exact histogram range
+	switch r.Intn(8) {
+	case 0, 1:
+		scale = 97 // durations beyond a second
+	case 2:
+		scale = 100_003 // beyond the exact histogram range: minutes
 	}
 	for u := 0; u < nu; u++ {
 		ne := r.Intn(9)
@@ -139,6 +143,9 @@ func compareWithReference(t *testing.T, d *Definition, ev *Events) {
 	}
 	for k := range d.Steps {
 		g := got.Steps[k]
+		if !reflect.DeepEqual(g.TimeHistogram, want.hist[k]) {
+			fail("step %d: time histogram got %v want %v", k+1, g.TimeHistogram, want.hist[k])
+		}
 		if g.Users != want.steps[k] || g.MedianMs != want.med[k] || g.P90Ms != want.p90[k] {
 			fail("step %d: got users %d median %d p90 %d, want %d %d %d\nsteps got %v want %v",
 				k+1, g.Users, g.MedianMs, g.P90Ms, want.steps[k], want.med[k], want.p90[k], stepUsers(got), want.steps)
@@ -161,6 +168,9 @@ func compareWithReference(t *testing.T, d *Definition, ev *Events) {
 			}
 			for k := range d.Steps {
 				sum[k] += s.Steps[k].Users
+				if !reflect.DeepEqual(s.Steps[k].TimeHistogram, w.hist[k]) {
+					fail("segment %q step %d: time histogram got %v want %v", s.Value, k+1, s.Steps[k].TimeHistogram, w.hist[k])
+				}
 				if s.Steps[k].Users != w.steps[k] || s.Steps[k].MedianMs != w.med[k] || s.Steps[k].P90Ms != w.p90[k] {
 					fail("segment %q step %d: got %d/%d/%d want %d/%d/%d", s.Value, k+1,
 						s.Steps[k].Users, s.Steps[k].MedianMs, s.Steps[k].P90Ms, w.steps[k], w.med[k], w.p90[k])

@@ -22,6 +22,7 @@ type refResult struct {
 	steps []int64
 	med   []int64
 	p90   []int64
+	hist  [][]TimeBucket
 	segs  []refSeg
 }
 
@@ -30,6 +31,7 @@ type refSeg struct {
 	steps []int64
 	med   []int64
 	p90   []int64
+	hist  [][]TimeBucket
 }
 
 func refProp(ev *Events, i int, key string) string {
@@ -98,20 +100,24 @@ func reference(d *Definition, ev *Events) refResult {
 	var units []refUnit
 	users := 0
 	for u := 0; u+1 < len(ev.UserStart); u++ {
-		var E []int // considered events
+		// Considered events: from the range's start to a window after its
+		// end; the user counts when one of them is in the range.
+		var E []int
+		entered := false
 		for i := int(ev.UserStart[u]); i < int(ev.UserStart[u+1]); i++ {
-			if inRange(ev.Time[i]) && refFilterOK(ev, i, d.Where) {
+			if refInExtended(d, ev.Time[i], W) && refFilterOK(ev, i, d.Where) {
 				E = append(E, i)
+				entered = entered || inRange(ev.Time[i])
 			}
 		}
-		if len(E) == 0 {
+		if !entered {
 			continue
 		}
 		users++
 		T := func(i int) int64 { return ev.Time[i] }
 		match := func(i, k int) bool { return refMatches(ev, i, d.Steps[k].Events, d.Steps[k].Where) }
 		if mode == Any {
-			units = append(units, refAny(d, ev, E, n, W, match)...)
+			units = append(units, refAny(d, ev, E, n, W, match, inRange)...)
 			continue
 		}
 		// Every valid chain, as positions; chains are built step by step and a
@@ -171,14 +177,16 @@ func reference(d *Definition, ev *Events) refResult {
 			}
 		}
 		for _, e := range E {
-			if match(e, 0) {
+			if match(e, 0) && inRange(T(e)) { // the range bounds the step-1 event
 				dfs([]int{e})
 			}
 		}
-		lexMax := func(cs [][]int) []int {
+		// The counted chain: the latest step-1 event, then the earliest
+		// events (lexicographically smallest rest) among the given chains.
+		pickChain := func(cs [][]int) []int {
 			var best []int
 			for _, c := range cs {
-				if best == nil || refLexLess(best, c) {
+				if best == nil || c[0] > best[0] || (c[0] == best[0] && refLexLess(c[1:], best[1:])) {
 					best = c
 				}
 			}
@@ -198,14 +206,14 @@ func reference(d *Definition, ev *Events) refResult {
 					atL = append(atL, c)
 				}
 			}
-			units = append(units, refUnit{level: L, pos: lexMax(atL)})
+			units = append(units, refUnit{level: L, pos: pickChain(atL)})
 			continue
 		}
 		prevEnd := int64(math.MinInt64)
 		for {
 			s := int64(math.MaxInt64)
 			for _, e := range E {
-				if T(e) > prevEnd && match(e, 0) {
+				if T(e) > prevEnd && match(e, 0) && inRange(T(e)) {
 					s = min(s, T(e))
 				}
 			}
@@ -241,7 +249,7 @@ func reference(d *Definition, ev *Events) refResult {
 					}
 				}
 			}
-			units = append(units, refUnit{level: L, pos: lexMax(pick)})
+			units = append(units, refUnit{level: L, pos: pickChain(pick)})
 			prevEnd = end
 		}
 	}
@@ -273,12 +281,18 @@ func reference(d *Definition, ev *Events) refResult {
 		case attr == "step":
 			at = u.pos[u.level-1]
 		default:
-			at = u.pos[0]
+			// the step-1 event's value, else the first later step's that has one
+			for _, i := range u.pos[:u.level] {
+				if u.value = refProp(ev, i, d.By); u.value != "" {
+					break
+				}
+			}
+			continue
 		}
 		u.value = refProp(ev, at, d.By)
 	}
 	r := refResult{users: users}
-	r.steps, r.med, r.p90 = refAggregate(units, n, ev, mode == Any)
+	r.steps, r.med, r.p90, r.hist = refAggregate(units, n, ev, mode == Any, W)
 	if d.By == "" {
 		return r
 	}
@@ -338,10 +352,26 @@ func reference(d *Definition, ev *Events) refResult {
 			}
 		}
 		s := refSeg{value: sv}
-		s.steps, s.med, s.p90 = refAggregate(mine, n, ev, mode == Any)
+		s.steps, s.med, s.p90, s.hist = refAggregate(mine, n, ev, mode == Any, W)
 		r.segs = append(r.segs, s)
 	}
 	return r
+}
+
+// refInExtended: from the range's start to a window after its end.
+func refInExtended(d *Definition, t, W int64) bool {
+	if d.From != nil && t < d.From.UnixMilli() {
+		return false
+	}
+	if d.To != nil {
+		to := d.To.Time
+		end := to.UnixMilli()
+		if to.Equal(to.Truncate(24 * time.Hour)) {
+			end = to.Add(24*time.Hour).UnixMilli() - 1
+		}
+		return t <= end+W
+	}
+	return true
 }
 
 // refInRange: from inclusive; to inclusive, a whole day when it is midnight.
@@ -368,23 +398,45 @@ func refLexLess(a, b []int) bool {
 	return false
 }
 
-// refRound mirrors the documented percentile precision: exact below 256 ms,
-// else the top 8 significant bits.
+// refRound mirrors the documented percentile precision: exact up to 2048
+// ms, else v-1 with its bits below the top 11 cleared, plus one unit of the
+// lowest kept bit (the top of the bucket holding v, at most 0.1% above v).
 func refRound(v int64) int64 {
-	if v < 256 {
+	if v <= 2048 {
 		return v
 	}
+	u := v - 1
 	shift := 0
-	for (v >> shift) >= 256 {
+	for (u >> shift) >= 2048 {
 		shift++
 	}
-	return (v >> shift) << shift
+	return ((u >> shift) + 1) << shift
 }
 
-func refAggregate(units []refUnit, n int, ev *Events, anyMode bool) (steps, med, p90 []int64) {
+// refBars: 1 s, 4 s, 16 s, ... below the window, then the window; each
+// duration in the first bar it does not exceed.
+func refBars(ds []int64, W int64) []TimeBucket {
+	var out []TimeBucket
+	for le := int64(1000); le < W; le *= 4 {
+		out = append(out, TimeBucket{LeMs: le})
+	}
+	out = append(out, TimeBucket{LeMs: W})
+	for _, d := range ds {
+		for i := range out {
+			if d <= out[i].LeMs || i == len(out)-1 {
+				out[i].Users++
+				break
+			}
+		}
+	}
+	return out
+}
+
+func refAggregate(units []refUnit, n int, ev *Events, anyMode bool, W int64) (steps, med, p90 []int64, hist [][]TimeBucket) {
 	steps = make([]int64, n)
 	med = make([]int64, n)
 	p90 = make([]int64, n)
+	hist = make([][]TimeBucket, n)
 	for k := 0; k < n; k++ {
 		var ds []int64
 		for _, u := range units {
@@ -404,12 +456,13 @@ func refAggregate(units []refUnit, n int, ev *Events, anyMode bool) (steps, med,
 			return refRound(ds[max(r, 1)-1])
 		}
 		med[k], p90[k] = rank(0.5), rank(0.9)
+		hist[k] = refBars(ds, W)
 	}
 	return
 }
 
 // refAny: any order within one window, by brute force over assignments.
-func refAny(d *Definition, ev *Events, E []int, n int, W int64, match func(i, k int) bool) []refUnit {
+func refAny(d *Definition, ev *Events, E []int, n int, W int64, match func(i, k int) bool, inRange func(int64) bool) []refUnit {
 	T := func(i int) int64 { return ev.Time[i] }
 	// level of a set of events: largest k with steps 0..k-1 on distinct events
 	level := func(in []int) int {
@@ -462,7 +515,7 @@ func refAny(d *Definition, ev *Events, E []int, n int, W int64, match func(i, k 
 	if d.Count != Totals {
 		bestL, bestA := 0, int64(0)
 		for _, a := range E {
-			if !stepMatch(a) {
+			if !stepMatch(a) || !inRange(T(a)) { // windows open in the range
 				continue
 			}
 			if l := level(within(T(a), T(a)+W)); l > bestL || (l == bestL && l > 0 && T(a) > bestA) {
@@ -479,7 +532,7 @@ func refAny(d *Definition, ev *Events, E []int, n int, W int64, match func(i, k 
 	for {
 		a := int64(math.MaxInt64)
 		for _, e := range E {
-			if T(e) > prevEnd && stepMatch(e) {
+			if T(e) > prevEnd && stepMatch(e) && inRange(T(e)) {
 				a = min(a, T(e))
 			}
 		}

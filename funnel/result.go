@@ -11,6 +11,12 @@ type Result struct {
 	Users     int          `json:"users"` // users in the dataset after global filters/date range
 	Steps     []StepResult `json:"steps"`
 	Breakdown *Breakdown   `json:"breakdown,omitempty"`
+	// Interval (day, week or month) and Trend, the funnel per period of
+	// entry (AddTrend), oldest first.
+	Interval string   `json:"interval,omitempty"`
+	Trend    []Period `json:"trend,omitempty"`
+	// Versus is the same funnel over another entry range (AddVersus).
+	Versus *Versus `json:"versus,omitempty"`
 }
 
 // Interval is a 95% Wilson score interval.
@@ -31,6 +37,9 @@ type StepResult struct {
 	StepCI         Interval `json:"step_conversion_ci"`
 	MedianMs       int64    `json:"median_ms"` // time from the previous step, among users reaching this step
 	P90Ms          int64    `json:"p90_ms"`
+	// TimeHistogram counts the same times in log-spaced bars (steps from 2,
+	// not in any mode); the bars sum to Users.
+	TimeHistogram []TimeBucket `json:"time_histogram,omitempty"`
 }
 
 // Breakdown splits the funnel by one property's value.
@@ -48,6 +57,8 @@ type Segment struct {
 	// Tests has one entry per step from step 2: does this segment's
 	// conversion from the previous step differ from all other users'?
 	Tests []Test `json:"tests"`
+	// Trend is this segment's funnel per period (AddTrend), without times.
+	Trend []Period `json:"trend,omitempty"`
 }
 
 // Test is a segment-vs-rest comparison at one step.

@@ -76,7 +76,7 @@ func computeSegment(d *Definition, ev *Events) (*Result, error) {
 		for k, s := range d.Steps {
 			names[k] = s.StepName()
 		}
-		out.Steps = stepResults(names, make([]int64, len(d.Steps)+1), nil)
+		out.Steps = stepResults(names, make([]int64, len(d.Steps)+1), nil, 0)
 	}
 	if d.By != "" {
 		if bd.TopN != d.TopN {

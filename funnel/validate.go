@@ -80,7 +80,7 @@ func (d *Definition) Validate() error {
 			errs = append(errs, err)
 		}
 	}
-	if d.From != nil && d.To != nil && d.To.Before(d.From.Time) {
+	if d.From != nil && d.To != nil && EndOf(*d.To).Before(d.From.Time) {
 		errs = append(errs, fmt.Errorf("date range: from %s is after to %s", d.From, d.To))
 	}
 	return errors.Join(errs...)

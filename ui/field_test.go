@@ -34,3 +34,19 @@ func TestFieldPrefilledTextIsSelected(t *testing.T) {
 		t.Error("an empty field has nothing selected")
 	}
 }
+
+func TestFmtMsRoundsToTheUnitShown(t *testing.T) {
+	for _, c := range []struct {
+		ms   int64
+		want string
+	}{
+		{0, "-"}, {850, "850ms"}, {999, "999ms"}, {1499, "1s"}, {1500, "2s"},
+		{59_600, "1m"}, {180_000, "3m"}, {179_990, "3m"}, {180_064, "3m"}, {179_400, "2m59s"},
+		{252_000, "4m12s"}, {3_599_700, "1h"}, {7_500_000, "2h05m"}, {86_390_000, "1d"},
+		{277_200_000, "3d05h"},
+	} {
+		if got := fmtMs(c.ms); got != c.want {
+			t.Errorf("fmtMs(%d) = %q, want %q", c.ms, got, c.want)
+		}
+	}
+}

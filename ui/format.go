@@ -5,7 +5,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
@@ -41,23 +40,32 @@ func fmtPct(f float64) string {
 }
 
 // fmtMs writes a duration with two units at most: "850ms", "42s", "4m12s",
-// "2h05m", "3d04h". Funnel timings span seconds to weeks.
+// "2h05m", "3d04h", rounded to the nearest last unit shown (so 179,990 ms is
+// "3m", not "2m59s"), and a zero last unit left out ("3m", "2h", "1d").
+// Funnel timings span seconds to weeks.
 func fmtMs(ms int64) string {
 	if ms <= 0 {
 		return "-"
 	}
-	d := time.Duration(ms) * time.Millisecond
-	switch {
-	case d < time.Second:
+	if ms < 1000 {
 		return fmt.Sprintf("%dms", ms)
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d/time.Second))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm%02ds", int(d/time.Minute), int(d%time.Minute/time.Second))
-	case d < 24*time.Hour:
-		return fmt.Sprintf("%dh%02dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
 	}
-	return fmt.Sprintf("%dd%02dh", int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour))
+	two := func(hi, lo int64, a, b string) string {
+		if lo == 0 {
+			return fmt.Sprintf("%d%s", hi, a)
+		}
+		return fmt.Sprintf("%d%s%02d%s", hi, a, lo, b)
+	}
+	if s := (ms + 500) / 1000; s < 60 {
+		return fmt.Sprintf("%ds", s)
+	} else if s < 3600 {
+		return two(s/60, s%60, "m", "s")
+	}
+	if m := (ms + 30_000) / 60_000; m < 24*60 {
+		return two(m/60, m%60, "h", "m")
+	}
+	h := (ms + 1_800_000) / 3_600_000
+	return two(h/24, h%24, "d", "h")
 }
 
 func fmtP(p float64) string {

@@ -102,6 +102,15 @@ func RenderReport(w io.Writer, res *funnel.Result, opts ReportOptions) error {
 		}
 		b.WriteString("\n" + wrapParts(strings.Fields(text), " ", width) + "\n")
 	}
+	if t := timesSection(st, res.Steps, width); t != "" {
+		b.WriteString("\n" + t)
+	}
+	if t := versusSection(st, res, width); t != "" {
+		b.WriteString("\n" + t)
+	}
+	if t := trendSection(st, res, width); t != "" {
+		b.WriteString("\n" + t)
+	}
 	if bd := res.Breakdown; bd != nil {
 		b.WriteString("\n" + breakdownTable(st, res, bd, width))
 	}
@@ -181,10 +190,7 @@ func breakdownTable(st *Styles, res *funnel.Result, bd *funnel.Breakdown, width 
 	if res.Count == funnel.Totals {
 		legend = "Columns: conversion from the previous step, in attempts. No significance is shown: attempts of one user are not independent trials (count users for tests)."
 	}
-	if anySig {
-		legend = "* differs significantly from the rest of users (adjusted p < 0.05). " + legend
-	}
-	b.WriteString(st.Faint.Render(wrapParts(strings.Fields(legend), " ", width)) + "\n")
+	b.WriteString(legendLine(st, anySig, "* differs significantly from the rest of users (adjusted p < 0.05).", legend, width))
 	return b.String()
 }
 
@@ -256,6 +262,9 @@ func RenderMarkdown(w io.Writer, res *funnel.Result, opts ReportOptions) error {
 		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %s | %s | %s–%s | %s | %s |\n", i+1, name, fmtInt(s.Users),
 			fmtPct(s.Conversion), prev, drop, dropPct, fmtPct(s.ConversionCI.Low), fmtPct(s.ConversionCI.High), med, p90)
 	}
+	b.WriteString(timesMarkdown(res.Steps))
+	b.WriteString(versusMarkdown(res))
+	b.WriteString(trendMarkdown(res))
 	if bd := res.Breakdown; bd != nil && len(bd.Segments) > 0 {
 		fmt.Fprintf(&b, "\n### Breakdown by %s (attribution %s)\n\n", mdEscape(bd.Property), orDefault(bd.Attribution, "first"))
 		b.WriteString("| Segment | Users |")

@@ -13,29 +13,79 @@ import (
 
 func reportResult(t *testing.T, by string) *funnel.Result {
 	t.Helper()
+	return reportResultOver(t, by, "")
+}
+
+// reportResultOver adds a trend per interval (none when empty).
+func reportResultOver(t *testing.T, by, every string) *funnel.Result {
+	t.Helper()
 	def := testPresets()[0].Definition
 	def.By = by
-	res, err := funnel.Compute(&def, seededEvents(1, 400))
+	ev := seededEvents(1, 400)
+	res, err := funnel.Compute(&def, ev)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if every != "" {
+		if err := funnel.AddTrend(res, &def, ev, every); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return res
+}
+
+// versusResult compares the second half of March 2024 with the first.
+func versusResult(t *testing.T) *funnel.Result {
+	t.Helper()
+	def := testPresets()[0].Definition
+	ev := seededEvents(1, 400)
+	from, to, _ := funnel.ParseRange("2024-03-15..2024-03-31")
+	of, ot, _ := funnel.ParseRange("2024-03-01..2024-03-14")
+	def.From, def.To = &from, &to
+	res, err := funnel.Compute(&def, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := funnel.AddVersus(res, &def, ev, of, ot); err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func TestRenderVersus(t *testing.T) {
+	for _, w := range []int{60, 100} {
+		t.Run(itoa(w), func(t *testing.T) {
+			var b bytes.Buffer
+			if err := RenderReport(&b, versusResult(t), ReportOptions{Width: w, Dataset: "shop"}); err != nil {
+				t.Fatal(err)
+			}
+			checkWidth(t, b.String(), w)
+			golden.RequireEqual(t, b.Bytes())
+		})
+	}
+	var b bytes.Buffer
+	if err := RenderMarkdown(&b, versusResult(t), ReportOptions{}); err != nil || !strings.Contains(b.String(), "### 2024-03-15..2024-03-31 vs 2024-03-01..2024-03-14") {
+		t.Errorf("markdown: %v\n%s", err, b.String())
+	}
 }
 
 func TestRenderReport(t *testing.T) {
 	for _, c := range []struct {
 		name  string
 		by    string
+		every string
 		width int
 	}{
-		{"plain_80", "", 80},
-		{"device_80", "device", 80},
-		{"device_60", "device", 60},
-		{"device_140", "device", 140},
+		{"plain_80", "", "", 80},
+		{"device_80", "device", "", 80},
+		{"device_60", "device", "", 60},
+		{"device_140", "device", "", 140},
+		{"trend_week_80", "", funnel.Week, 80},
+		{"trend_day_device_60", "device", funnel.Day, 60},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var b bytes.Buffer
-			if err := RenderReport(&b, reportResult(t, c.by), ReportOptions{Width: c.width, Dataset: "shop"}); err != nil {
+			if err := RenderReport(&b, reportResultOver(t, c.by, c.every), ReportOptions{Width: c.width, Dataset: "shop"}); err != nil {
 				t.Fatal(err)
 			}
 			checkWidth(t, b.String(), c.width)
@@ -73,7 +123,7 @@ func TestRenderReportEmpty(t *testing.T) {
 
 func TestRenderMarkdown(t *testing.T) {
 	var b bytes.Buffer
-	if err := RenderMarkdown(&b, reportResult(t, "device"), ReportOptions{}); err != nil {
+	if err := RenderMarkdown(&b, reportResultOver(t, "device", funnel.Week), ReportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	golden.RequireEqual(t, b.Bytes())
