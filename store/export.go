@@ -46,15 +46,7 @@ func (s *Store) Export(ctx context.Context, dataset, format string, w io.Writer)
 		return 0, fmt.Errorf("export format %q: want csv or ndjson", format)
 	}
 	var n int64
-	err := s.inReadTx(ctx, func(tx *sql.Tx) error {
-		id, err := s.datasetID(ctx, tx, dataset)
-		if err != nil {
-			return err
-		}
-		m, err := readMeta(ctx, tx, id)
-		if err != nil {
-			return err
-		}
+	err := s.withMeta(ctx, dataset, func(tx *sql.Tx, m dsMeta) (err error) {
 		n, err = export(ctx, tx, m, format, w)
 		return err
 	})

@@ -38,15 +38,7 @@ func (s *Store) EventCounts(ctx context.Context, dataset string) ([]EventCount, 
 // values and their type, from the store's catalogue: no column is read.
 func (s *Store) Props(ctx context.Context, dataset string) ([]PropInfo, error) {
 	var out []PropInfo
-	err := s.inReadTx(ctx, func(tx *sql.Tx) error {
-		id, err := s.datasetID(ctx, tx, dataset)
-		if err != nil {
-			return err
-		}
-		m, err := readMeta(ctx, tx, id)
-		if err != nil {
-			return err
-		}
+	err := s.withMeta(ctx, dataset, func(_ *sql.Tx, m dsMeta) error {
 		for _, k := range m.keys {
 			p := PropInfo{Key: k.key, Distinct: k.distinct, Events: k.events, Type: "text"}
 			if k.number {

@@ -279,6 +279,22 @@ func (s *Store) Load(ctx context.Context, dataset string) (*funnel.Events, error
 	return ev, nil
 }
 
+// withMeta gives fn a consistent snapshot of the named dataset and what
+// the catalogue says of it.
+func (s *Store) withMeta(ctx context.Context, dataset string, fn func(tx *sql.Tx, m dsMeta) error) error {
+	return s.inReadTx(ctx, func(tx *sql.Tx) error {
+		id, err := s.datasetID(ctx, tx, dataset)
+		if err != nil {
+			return err
+		}
+		m, err := readMeta(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		return fn(tx, m)
+	})
+}
+
 // inReadTx gives fn a consistent snapshot.
 func (s *Store) inReadTx(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
