@@ -332,7 +332,7 @@ func (in *input) parseAll(ctx context.Context, b *builder) (parsed, error) {
 			defer func() { done <- struct{}{} }()
 			p := newParser()
 			for blk := range blocks {
-				pt := p.parse(blk)
+				pt := parseBlock(p, blk)
 				select {
 				case parts <- pt:
 				case <-stop:
@@ -408,6 +408,17 @@ func (in *input) parseAll(ctx context.Context, b *builder) (parsed, error) {
 		return res, &BadInputError{Source: in.source, Reason: "the file has a header but no rows"}
 	}
 	return res, nil
+}
+
+// parseBlock parses one block; a parser's panic on input nobody foresaw
+// becomes the import's error (the file is refused whole), not a crash.
+func parseBlock(p blockParser, blk block) (pt *part) {
+	defer func() {
+		if r := recover(); r != nil {
+			pt = &part{seq: blk.seq, err: fmt.Errorf("internal error parsing the lines from %d on: %v", blk.line, r)}
+		}
+	}()
+	return p.parse(blk)
 }
 
 func (in *input) reject(bad *BadInputError, r badRow) {
