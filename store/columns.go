@@ -3,7 +3,6 @@ package store
 import (
 	"encoding/binary"
 	"errors"
-	"fmt"
 	"runtime"
 	"slices"
 	"sync"
@@ -338,54 +337,6 @@ func encodeTable(t *table) map[string]blobs {
 	}
 	wg.Wait()
 	return out
-}
-
-// decodeColumn decodes a property column of n events from its parts.
-func decodeColumn(codes, dict blobs, n, distinct int, number bool) (*column, error) {
-	c := &column{values: make([]string, 1, distinct+1), number: number}
-	var err error
-	if c.values, err = decodeDict(dict, c.values, distinct+1); err != nil {
-		return nil, err
-	}
-	if c.of, err = decodeChunked(codes, n, func(b []byte, dst []uint32) error {
-		return decodeCodes(b, dst, len(c.values))
-	}); err != nil {
-		return nil, err
-	}
-	for _, v := range c.of {
-		if v != noValue {
-			c.events++
-		}
-	}
-	return c, nil
-}
-
-// decodeChunked decodes the chunkEvents-event chunks of one column into one
-// slice of n values, the chunks on all cores.
-func decodeChunked[T any](bs blobs, n int, dec func([]byte, []T) error) ([]T, error) {
-	want := (n + chunkEvents - 1) / chunkEvents
-	if n == 0 {
-		want = 1
-	}
-	if len(bs) != want {
-		return nil, fmt.Errorf("%w: %d chunks for %d events", errPack, len(bs), n)
-	}
-	dst := make([]T, n)
-	errs := make([]error, len(bs))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i, b := range bs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			lo := i * chunkEvents
-			errs[i] = dec(b, dst[lo:min(lo+chunkEvents, n)])
-			<-sem
-		}()
-	}
-	wg.Wait()
-	return dst, errors.Join(errs...)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -77,3 +77,19 @@ func BenchmarkDecodeTime(b *testing.B) {
 		}
 	}
 }
+
+// decodeChunked decodes the chunks of a column held in memory, as
+// readChunked does from the database.
+func decodeChunked[T any](bs blobs, n int, dec func([]byte, []T) error) ([]T, error) {
+	if want := max((n+chunkEvents-1)/chunkEvents, 1); len(bs) != want {
+		return nil, errPack
+	}
+	dst := make([]T, n)
+	for i, b := range bs {
+		lo := i * chunkEvents
+		if err := dec(b, dst[lo:min(lo+chunkEvents, n)]); err != nil {
+			return nil, err
+		}
+	}
+	return dst, nil
+}
