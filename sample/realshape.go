@@ -631,7 +631,7 @@ func WriteGA4(w io.Writer, n int, seed uint64) (users, events int, err error) {
 					e := add(gaViewItem, page)
 					e.items = []ga4Item{{pg.prod, 1}}
 					e.value = prods[pg.prod].price
-					if r.IntN(100) < 22 {
+					if r.IntN(100) < 10 {
 						t += 2_000_000 + r.Int64N(40_000_000)
 						q := int32(1 + skewed(r, 4, 2))
 						e := add(gaAddToCart, page)
@@ -681,7 +681,7 @@ func WriteGA4(w io.Writer, n int, seed uint64) (users, events int, err error) {
 				}
 			}
 			// Checkout, with falling odds.
-			checkout := len(carted) > 0 && r.IntN(100) < 55
+			checkout := len(carted) > 0 && r.IntN(100) < 45
 			total := 0.0
 			for _, it := range carted {
 				total += prods[it.prod].price * float64(it.qty)
