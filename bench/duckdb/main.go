@@ -359,8 +359,8 @@ func load(ctx context.Context, conn *sql.Conn, sh shape, file string) (*loadOut,
 //     the latest (by position: time, then file order) step-1 event that
 //     reaches the user's furthest level.
 //
-// Position is DuckDB's rowid, the file's row order (insertion order is
-// preserved).
+// Position is the time, then DuckDB's rowid: the file's row order, as
+// insertion order is preserved.
 func funnelSQL(sh shape, timeMs string, steps []string, window time.Duration, by string) string {
 	var b strings.Builder
 	names := make([]string, len(steps))
@@ -393,8 +393,8 @@ func funnelSQL(sh shape, timeMs string, steps []string, window time.Duration, by
 		level += fmt.Sprintf(" WHEN t%d IS NULL OR t%d > t1 + %d THEN %d", k, k, window.Milliseconds(), k-1)
 	}
 	level += fmt.Sprintf(" ELSE %d END", len(steps))
-	fmt.Fprintf(&b, ",\n lv AS (SELECT u, seg, (%s)::BIGINT * 1099511627776 + pos AS key FROM c%d)", level, len(steps))
-	b.WriteString(",\n best AS (SELECT u, max(key) >> 40 AS level, first(seg ORDER BY key DESC) AS seg FROM lv GROUP BY u)")
+	fmt.Fprintf(&b, ",\n lv AS (SELECT u, t1, pos, seg, %s AS level FROM c%d)", level, len(steps))
+	b.WriteString(",\n best AS (SELECT u, max(level) AS level, first(seg ORDER BY level DESC, t1 DESC, pos DESC) AS seg FROM lv GROUP BY u)")
 	b.WriteString("\nSELECT seg, level, count(*) FROM best GROUP BY seg, level")
 	return b.String()
 }
