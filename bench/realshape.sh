@@ -90,10 +90,14 @@ stats() { sort -g | awk "$fmt"' {v[NR] = $1} END {m = (NR % 2) ? v[(NR + 1) / 2]
 median() { sort -g | awk '{v[NR] = $1} END {printf "%g", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 mb() { awk -v b="$1" 'BEGIN {printf "%.1f", b / 1e6}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2fx", a / b; else print "-"}'; }
+# pairs A B: the ratio of the two files' numbers line by line (run by run,
+# as the runs alternate), as "median (min-max)". Pairing keeps the ratio
+# meaningful while a shared machine's speed drifts.
+pairs() { paste "$1" "$2" | awk '$2 > 0 {print $1 / $2}' | stats; }
 
 table=$work/table.md
 {
-	echo "| file | measure | microfunnel | DuckDB | microfunnel ÷ DuckDB |"
+	echo "| file | measure | microfunnel | DuckDB | microfunnel ÷ DuckDB, run by run |"
 	echo "|---|---|---|---|---|"
 } >"$table"
 for s in $shapes; do
@@ -134,13 +138,13 @@ for s in $shapes; do
 	name="$s, $(jq -r '.load.rows' "$work/$s.load.json") events, $(mb "$size") MB"
 	agree=$(jq -r '.compare.agree' "$work/$s.query.json")
 	{
-		echo "| $name | import / load, whole process (s) | $(stats <"$work/$s.mf_import") | $(stats <"$work/$s.dk_load") (in process $(stats <"$work/$s.dk_load_inproc")) | $(ratio "$(median <"$work/$s.mf_import")" "$(median <"$work/$s.dk_load")") |"
-		echo "| | cold report / query-only process, by $by (s) | $(stats <"$work/$s.mf_report") | $(stats <"$work/$s.dk_query") | $(ratio "$(median <"$work/$s.mf_report")" "$(median <"$work/$s.dk_query")") |"
+		echo "| $name | import / load, whole process (s) | $(stats <"$work/$s.mf_import") | $(stats <"$work/$s.dk_load") (in process $(stats <"$work/$s.dk_load_inproc")) | $(pairs "$work/$s.mf_import" "$work/$s.dk_load") |"
+		echo "| | cold report / query-only process, by $by (s) | $(stats <"$work/$s.mf_report") | $(stats <"$work/$s.dk_query") | $(pairs "$work/$s.mf_report" "$work/$s.dk_query") |"
 		echo "| | database size (MB, ÷ file) | $(mb "$mf_db") ($(ratio "$mf_db" "$size")) | $(mb "$dk_db") ($(ratio "$dk_db" "$size")) | $(ratio "$mf_db" "$dk_db") |"
-		echo "| | import / load peak resident memory (MB) | $(stats <"$work/$s.mf_rss") | $(stats <"$work/$s.dk_rss") | $(ratio "$(median <"$work/$s.mf_rss")" "$(median <"$work/$s.dk_rss")") |"
+		echo "| | import / load peak resident memory (MB) | $(stats <"$work/$s.mf_rss") | $(stats <"$work/$s.dk_rss") | $(pairs "$work/$s.mf_rss" "$work/$s.dk_rss") |"
 		echo "| | step users (counts agree: $agree) | $(jq -r '[.steps[].users] | join(" ")' "$work/$s.report.json") | $(jq -r '[.query.steps[].users] | join(" ")' "$work/$s.query.json") | |"
 	} >>"$table"
 done
 echo
-echo "== medians (min-max) of $runs runs; machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/^Mem:/ {print $2}') GiB, $(go version | cut -d' ' -f3), DuckDB $(jq -r '.duckdb_version' "$work/$(echo "$shapes" | cut -d' ' -f1).load.json")"
+echo "== medians (min-max) of $runs runs, ratios run by run; machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), $(free -g | awk '/^Mem:/ {print $2}') GiB, $(go version | cut -d' ' -f3), DuckDB $(jq -r '.duckdb_version' "$work/$(echo "$shapes" | cut -d' ' -f1).load.json")"
 cat "$table"
