@@ -524,6 +524,26 @@ func WriteGA4(w io.Writer, n int, seed uint64) (users, events int, err error) {
 			p.name, int32(i), p.cat})
 	}
 
+	// pickPage draws a page: kinds[i] below cuts[i] percent, the last kind
+	// above them; a product or a category page by popularity.
+	const anyProduct, anyCategory = -1, -2
+	pickPage := func(cuts, kinds []int) int {
+		x, kind := r.IntN(100), kinds[len(kinds)-1]
+		for i, c := range cuts {
+			if x < c {
+				kind = kinds[i]
+				break
+			}
+		}
+		switch kind {
+		case anyProduct:
+			return firstProductPage + skewed(r, len(prods), 1.7)
+		case anyCategory:
+			return pFirstCategory + skewed(r, len(ga4Categories), 1.5)
+		}
+		return kind
+	}
+
 	// The events, user by user, session by session.
 	start := time.Date(2020, 11, 1, 0, 0, 0, 0, time.UTC).UnixMicro()
 	const span = 92 * 24 * 3600 * 1_000_000
@@ -576,16 +596,7 @@ func WriteGA4(w io.Writer, n int, seed uint64) (users, events int, err error) {
 					revenue: revenue})
 				return &all[len(all)-1]
 			}
-			// The landing page.
-			landing := pHome
-			switch x := r.IntN(100); {
-			case x < 30:
-				landing = firstProductPage + skewed(r, len(prods), 1.7)
-			case x < 60:
-				landing = pFirstCategory + skewed(r, len(ga4Categories), 1.5)
-			case x < 65:
-				landing = pStore
-			}
+			landing := pickPage([]int{30, 60, 65}, []int{anyProduct, anyCategory, pStore, pHome})
 			query := ""
 			tr := ga4Traffic[user.traffic]
 			switch {
@@ -663,19 +674,7 @@ func WriteGA4(w io.Writer, n int, seed uint64) (users, events int, err error) {
 				t += 1_000_000 + r.Int64N(90_000_000)
 				e := add(gaUserEngagement, page)
 				e.engageMs = int32(500 + r.ExpFloat64()*20_000)
-				// The next page.
-				switch x := r.IntN(100); {
-				case x < 45:
-					page = firstProductPage + skewed(r, len(prods), 1.7)
-				case x < 75:
-					page = pFirstCategory + skewed(r, len(ga4Categories), 1.5)
-				case x < 85:
-					page = pSearch
-				case x < 92:
-					page = pHome
-				default:
-					page = pStore
-				}
+				page = pickPage([]int{45, 75, 85, 92}, []int{anyProduct, anyCategory, pSearch, pHome, pStore})
 				if len(carted) > 0 && r.IntN(100) < 30 {
 					break
 				}
