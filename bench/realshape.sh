@@ -108,7 +108,7 @@ for s in $shapes; do
 	ga4) steps=session_start,view_item,add_to_cart,begin_checkout,purchase by=device.category ;;
 	esac
 	echo "== $s: $f ($size bytes), $runs runs"
-	for m in mf_import dk_load dk_load_inproc mf_report dk_query mf_rss dk_rss; do
+	for m in mf_import dk_load dk_load_inproc mf_report dk_query mf_rss dk_rss agree; do
 		: >"$work/$s.$m"
 	done
 	for i in $(seq 1 "$runs"); do
@@ -129,6 +129,7 @@ for s in $shapes; do
 		echo "run $i: microfunnel cold report ${t}s (load $(jq -r '.timings_ms.load' "$work/$s.report.json") ms, compute $(jq -r '.timings_ms.compute' "$work/$s.report.json") ms in process)"
 		t=$(timed "$work/$s.query.json" "$peer" --shape "$s" --phase query --db "$ddb" --by "$by" --compare "$work/$s.report.json")
 		echo "$t" >>"$work/$s.dk_query"
+		jq -r '.compare.agree' "$work/$s.query.json" >>"$work/$s.agree"
 		echo "run $i: DuckDB query-only process ${t}s (query $(jq -r '.query.seconds' "$work/$s.query.json")s in process), counts agree: $(jq -r '.compare.agree' "$work/$s.query.json")"
 	done
 	mf_db=$(($(stat -c %s "$db") + $(stat -c %s "$db-wal" 2>/dev/null || echo 0)))
@@ -136,13 +137,14 @@ for s in $shapes; do
 	echo "step users: microfunnel $(jq -r '[.steps[].users] | join(" ")' "$work/$s.report.json"), DuckDB $(jq -r '[.query.steps[].users] | join(" ")' "$work/$s.query.json")"
 	echo "breakdown by $by, first 3 segments: microfunnel $(jq -c '[.breakdown.segments[:3][] | [.value, [.steps[].users]]]' "$work/$s.report.json"), DuckDB $(jq -c '[.query.breakdown.segments[:3][] | [.value, [.steps[].users]]]' "$work/$s.query.json")"
 	name="$s, $(jq -r '.load.rows' "$work/$s.load.json") events, $(mb "$size") MB"
-	agree=$(jq -r '.compare.agree' "$work/$s.query.json")
+	agree="in every run"
+	grep -qv '^true$' "$work/$s.agree" && agree="NOT in every run: $(tr '\n' ' ' <"$work/$s.agree")"
 	{
 		echo "| $name | import / load, whole process (s) | $(stats <"$work/$s.mf_import") | $(stats <"$work/$s.dk_load") (in process $(stats <"$work/$s.dk_load_inproc")) | $(pairs "$work/$s.mf_import" "$work/$s.dk_load") |"
 		echo "| | cold report / query-only process, by $by (s) | $(stats <"$work/$s.mf_report") | $(stats <"$work/$s.dk_query") | $(pairs "$work/$s.mf_report" "$work/$s.dk_query") |"
 		echo "| | database size (MB, ÷ file) | $(mb "$mf_db") ($(ratio "$mf_db" "$size")) | $(mb "$dk_db") ($(ratio "$dk_db" "$size")) | $(ratio "$mf_db" "$dk_db") |"
 		echo "| | import / load peak resident memory (MB) | $(stats <"$work/$s.mf_rss") | $(stats <"$work/$s.dk_rss") | $(pairs "$work/$s.mf_rss" "$work/$s.dk_rss") |"
-		echo "| | step users (counts agree: $agree) | $(jq -r '[.steps[].users] | join(" ")' "$work/$s.report.json") | $(jq -r '[.query.steps[].users] | join(" ")' "$work/$s.query.json") | |"
+		echo "| | step users (the counts agree $agree) | $(jq -r '[.steps[].users] | join(" ")' "$work/$s.report.json") | $(jq -r '[.query.steps[].users] | join(" ")' "$work/$s.query.json") | |"
 	} >>"$table"
 done
 echo
