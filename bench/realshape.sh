@@ -14,6 +14,9 @@
 #   DATA           where the generated files are kept and reused (default /tmp/realshape)
 #   MF_SRC         the microfunnel source tree to build and measure (default this one)
 #   MF_BIN         where to build it (default /tmp/mf)
+#   FIRST_FALLBACK false to compare with a microfunnel older than the chain
+#                  rule (issue 13), whose first attribution had no fallback
+#                  to the chain's later steps (default true)
 #
 # For each file and run, in turn: `microfunnel import` (a new database) and
 # DuckDB's load (CREATE TABLE events AS SELECT * FROM read_csv/read_json_auto,
@@ -65,7 +68,7 @@ for s in $shapes; do
 done
 
 # timed LOG CMD...: runs CMD under /usr/bin/time -v (its report in LOG.time,
-# its output in LOG), prints the wall seconds. A failure stops the script,
+# its output in LOG and LOG.err), prints the wall seconds. A failure stops the script,
 # except DuckDB's exit 3 (its counts differ from microfunnel's), which is
 # reported in the table.
 timed() {
@@ -73,11 +76,11 @@ timed() {
 	shift
 	local t0 t1 rc=0
 	t0=$(date +%s.%N)
-	/usr/bin/time -v -o "$log.time" "$@" >"$log" 2>&1 || rc=$?
+	/usr/bin/time -v -o "$log.time" "$@" >"$log" 2>"$log.err" || rc=$?
 	t1=$(date +%s.%N)
 	if [ "$rc" != 0 ] && [ "$rc" != 3 ]; then
 		echo "failed (exit $rc): $* (see $log)" >&2
-		cat "$log" >&2
+		cat "$log" "$log.err" >&2
 		exit 1
 	fi
 	awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.3f\n", b - a}'
@@ -118,7 +121,7 @@ for s in $shapes; do
 		t=$(timed "$work/$s.import.log" "$mf" --db "$db" import --dataset "$s" "$f")
 		echo "$t" >>"$work/$s.mf_import"
 		peak_mb "$work/$s.import.log" >>"$work/$s.mf_rss"
-		echo "run $i: microfunnel import ${t}s, peak $(peak_mb "$work/$s.import.log") MB: $(grep -E ' events, ' "$work/$s.import.log" | tail -1)"
+		echo "run $i: microfunnel import ${t}s, peak $(peak_mb "$work/$s.import.log") MB: $(cat "$work/$s.import.log" "$work/$s.import.log.err" | grep -E ' events, ' | tail -1)"
 		t=$(timed "$work/$s.load.json" "$peer" --shape "$s" --phase load --file "$f" --db "$ddb")
 		echo "$t" >>"$work/$s.dk_load"
 		peak_mb "$work/$s.load.json" >>"$work/$s.dk_rss"
@@ -127,7 +130,7 @@ for s in $shapes; do
 		t=$(timed "$work/$s.report.json" "$mf" --db "$db" report --dataset "$s" --steps "$steps" --window 7d --by "$by" --format json)
 		echo "$t" >>"$work/$s.mf_report"
 		echo "run $i: microfunnel cold report ${t}s (load $(jq -r '.timings_ms.load' "$work/$s.report.json") ms, compute $(jq -r '.timings_ms.compute' "$work/$s.report.json") ms in process)"
-		t=$(timed "$work/$s.query.json" "$peer" --shape "$s" --phase query --db "$ddb" --by "$by" --compare "$work/$s.report.json")
+		t=$(timed "$work/$s.query.json" "$peer" --shape "$s" --phase query --db "$ddb" --by "$by" --first-fallback="${FIRST_FALLBACK:-true}" --compare "$work/$s.report.json")
 		echo "$t" >>"$work/$s.dk_query"
 		jq -r '.compare.agree' "$work/$s.query.json" >>"$work/$s.agree"
 		echo "run $i: DuckDB query-only process ${t}s (query $(jq -r '.query.seconds' "$work/$s.query.json")s in process), counts agree: $(jq -r '.compare.agree' "$work/$s.query.json")"

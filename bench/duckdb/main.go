@@ -156,6 +156,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	windowFlag := fs.String("window", "7d", "conversion window from step 1: a Go duration or Nd")
 	top := fs.Int("top", 10, "breakdown values kept before the rest folds into (other), as microfunnel's --top")
 	threads := fs.Int("threads", 0, "DuckDB threads (0: DuckDB's default, every core)")
+	fallback := fs.Bool("first-fallback", true, "when the counted chain's step-1 event has no --by value, read the chain's later steps (microfunnel from issue 13's chain rule on); false: (none), as microfunnel before it")
 	report := fs.String("compare", "", "microfunnel `report --format json` output to compare the counts with (exit 3 if they differ)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: duckdb --shape rees46|ga4 --db X.duckdb [--file F] [--phase all|load|query] [--by COL] [--compare REPORT.json]")
@@ -238,7 +239,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	if *phase != "load" {
-		if out.Query, err = query(ctx, conn, sh, steps, window, col, *top); err != nil {
+		if out.Query, err = query(ctx, conn, sh, steps, window, col, *top, *fallback); err != nil {
 			return err
 		}
 		out.Query.Window = *windowFlag
@@ -350,18 +351,23 @@ func load(ctx context.Context, conn *sql.Conn, sh shape, file string) (*loadOut,
 //
 //   - For a step-1 event at t1, the chain taking at each later step the
 //     earliest matching event no earlier than the previous step's (ties
-//     allowed: equal times go in step order) reaches step k exactly when
-//     some chain from t1 does, within t1+window, so the step-1 event's
-//     level is the last step found before the first one missing or out of
-//     the window.
-//   - A user counts once, at the furthest level of any step-1 event.
-//   - The breakdown value is read from the counted chain's step-1 event:
-//     the latest (by position: time, then file order) step-1 event that
-//     reaches the user's furthest level.
+//     allowed: equal times go in step order; among equal times the first
+//     in the file) reaches step k exactly when some chain from t1 does,
+//     within t1+window, so the step-1 event's level is the last step found
+//     before the first one missing or out of the window.
+//   - A user counts once, at the furthest level L of any step-1 event.
+//   - The counted chain starts at the latest (by position: time, then file
+//     order) step-1 event that reaches L, and takes those earliest events
+//     for steps 2..L (without a max gap or exclusions that is microfunnel's
+//     rule: the earliest continuation that still reaches L).
+//   - The breakdown value is the chain's step-1 event's; with fallback,
+//     when that event has none, the first of the chain's steps 2..L (in
+//     step order) that has one (microfunnel from the chain rule of issue
+//     13 on; before it, the step-1 event's value or none).
 //
 // Position is the time, then DuckDB's rowid: the file's row order, as
 // insertion order is preserved.
-func funnelSQL(sh shape, timeMs string, steps []string, window time.Duration, by string) string {
+func funnelSQL(sh shape, timeMs string, steps []string, window time.Duration, by string, fallback bool) string {
 	var b strings.Builder
 	names := make([]string, len(steps))
 	for i, s := range steps {
@@ -373,17 +379,17 @@ func funnelSQL(sh shape, timeMs string, steps []string, window time.Duration, by
 	}
 	fmt.Fprintf(&b, "WITH e AS (SELECT %s AS u, %s AS t, rowid AS pos, %s AS ev, %s AS seg FROM events WHERE %s IN (%s))",
 		sh.user, timeMs, sh.event, seg, sh.event, strings.Join(names, ", "))
-	for i := range steps {
-		cols := "u, t"
-		if i == 0 {
-			cols = "u, t, pos, seg"
-		}
-		fmt.Fprintf(&b, ",\n s%d AS (SELECT %s FROM e WHERE ev = %s)", i+1, cols, names[i])
+	b.WriteString(",\n s1 AS (SELECT u, t, pos, seg FROM e WHERE ev = " + names[0] + ")")
+	// Later steps: one row per user and time, with the value of the first
+	// event in the file at that time, so the ASOF join below is
+	// deterministic.
+	for i := 1; i < len(steps); i++ {
+		fmt.Fprintf(&b, ",\n s%d AS (SELECT u, t, first(seg ORDER BY pos) AS seg FROM e WHERE ev = %s GROUP BY u, t)", i+1, names[i])
 	}
-	b.WriteString(",\n c1 AS (SELECT u, t AS t1, pos, seg FROM s1)")
+	b.WriteString(",\n c1 AS (SELECT u, t AS t1, pos, seg AS seg1 FROM s1)")
 	for k := 2; k <= len(steps); k++ {
-		fmt.Fprintf(&b, ",\n c%d AS (SELECT c%d.*, s%d.t AS t%d FROM c%d ASOF LEFT JOIN s%d ON c%d.u = s%d.u AND s%d.t >= c%d.t%d)",
-			k, k-1, k, k, k-1, k, k-1, k, k, k-1, k-1)
+		fmt.Fprintf(&b, ",\n c%d AS (SELECT c%d.*, s%d.t AS t%d, s%d.seg AS seg%d FROM c%d ASOF LEFT JOIN s%d ON c%d.u = s%d.u AND s%d.t >= c%d.t%d)",
+			k, k-1, k, k, k, k, k-1, k, k-1, k, k, k-1, k-1)
 	}
 	// The first step not found within the window ends the chain. (An ASOF
 	// join whose left time is NULL still matches a row, so a later step's
@@ -393,13 +399,27 @@ func funnelSQL(sh shape, timeMs string, steps []string, window time.Duration, by
 		level += fmt.Sprintf(" WHEN t%d IS NULL OR t%d > t1 + %d THEN %d", k, k, window.Milliseconds(), k-1)
 	}
 	level += fmt.Sprintf(" ELSE %d END", len(steps))
-	fmt.Fprintf(&b, ",\n lv AS (SELECT u, t1, pos, seg, %s AS level FROM c%d)", level, len(steps))
+	// The value read: seg1, or with fallback the first of seg2..segL.
+	attr := "seg1"
+	if fallback {
+		attr = "CASE level"
+		for l := 1; l <= len(steps); l++ {
+			segs := make([]string, l)
+			for k := range segs {
+				segs[k] = fmt.Sprintf("seg%d", k+1)
+			}
+			attr += fmt.Sprintf(" WHEN %d THEN coalesce(%s)", l, strings.Join(segs, ", "))
+		}
+		attr += " END"
+	}
+	fmt.Fprintf(&b, ",\n lv0 AS (SELECT *, %s AS level FROM c%d)", level, len(steps))
+	fmt.Fprintf(&b, ",\n lv AS (SELECT u, t1, pos, level, %s AS seg FROM lv0)", attr)
 	b.WriteString(",\n best AS (SELECT u, max(level) AS level, first(seg ORDER BY level DESC, t1 DESC, pos DESC) AS seg FROM lv GROUP BY u)")
 	b.WriteString("\nSELECT seg, level, count(*) FROM best GROUP BY seg, level")
 	return b.String()
 }
 
-func query(ctx context.Context, conn *sql.Conn, sh shape, steps []string, window time.Duration, by string, top int) (*queryOut, error) {
+func query(ctx context.Context, conn *sql.Conn, sh shape, steps []string, window time.Duration, by string, top int, fallback bool) (*queryOut, error) {
 	t0 := time.Now()
 	var colType string
 	if err := conn.QueryRowContext(ctx, "SELECT data_type FROM information_schema.columns WHERE table_name = 'events' AND column_name = ?",
@@ -410,7 +430,7 @@ func query(ctx context.Context, conn *sql.Conn, sh shape, steps []string, window
 	if err := conn.QueryRowContext(ctx, fmt.Sprintf("SELECT count(DISTINCT %s) FROM events", sh.user)).Scan(&qo.Users); err != nil {
 		return nil, fmt.Errorf("query: counting users: %w", err)
 	}
-	q := funnelSQL(sh, sh.timeMs(colType), steps, window, by)
+	q := funnelSQL(sh, sh.timeMs(colType), steps, window, by, fallback)
 	rows, err := conn.QueryContext(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("query: %w\n%s", err, q)
@@ -459,6 +479,9 @@ func query(ctx context.Context, conn *sql.Conn, sh shape, steps []string, window
 	qo.Steps = reach(total)
 	if by != "" {
 		qo.Breakdown = &breakdown{Property: by, Attribution: "first"}
+		if !fallback {
+			qo.Breakdown.Attribution = "first, without fallback"
+		}
 		// microfunnel's folding: values ranked by step-1 count, ties by
 		// value; the top ones keep a segment, the rest is (other), then
 		// (none).

@@ -26,31 +26,36 @@ type ev struct {
 
 // reference is a brute-force reading of docs/SEMANTICS.md, knowing nothing
 // of the SQL: every chain of distinct events e1..ek (ei named step i,
-// t1 <= ... <= tk <= t1 + window, in seconds) is enumerated; a user counts at the
-// furthest k; the breakdown value is e1's brand in the lexicographically
-// greatest (by position) chain reaching it. It returns counts[value][k-1]
-// of users reaching step k, "(none)" for no brand.
-func reference(events []ev, steps []string, window int) (map[string][]int64, int) {
+// t1 <= ... <= tk <= t1 + window, in seconds) is enumerated; a user counts
+// at the furthest k = L; the counted chain has the latest (by position)
+// e1 of those reaching L, then the lexicographically smallest e2..eL; the
+// breakdown value is e1's brand or, with fallback, the first brand among
+// e1..eL. It returns counts[value][k-1] of users reaching step k, "(none)"
+// for no brand, and the number of users.
+func reference(events []ev, steps []string, window int, fallback bool) (map[string][]int64, int) {
 	byUser := map[string][]ev{}
 	for _, e := range events {
 		byUser[e.user] = append(byUser[e.user], e)
 	}
-	less := func(a, b ev) bool { return a.sec < b.sec || a.sec == b.sec && a.row < b.row } // position order
+	// cmpPos orders by position: time, then file order.
+	cmpPos := func(a, b ev) int {
+		if a.sec != b.sec {
+			return a.sec - b.sec
+		}
+		return a.row - b.row
+	}
 	out := map[string][]int64{}
 	for _, es := range byUser {
-		bestK, var1 := 0, ev{}
+		var chains [][]ev
 		var walk func(chain []ev)
 		walk = func(chain []ev) {
+			chains = append(chains, chain)
 			k := len(chain)
-			e1 := chain[0]
-			if k > bestK || k == bestK && less(var1, e1) {
-				bestK, var1 = k, e1
-			}
 			if k == len(steps) {
 				return
 			}
 			for _, e := range es {
-				if e.name == steps[k] && e.sec >= chain[k-1].sec && e.sec <= e1.sec+window && !slices.Contains(chain, e) {
+				if e.name == steps[k] && e.sec >= chain[k-1].sec && e.sec <= chain[0].sec+window && !slices.Contains(chain, e) {
 					walk(append(slices.Clone(chain), e))
 				}
 			}
@@ -60,17 +65,34 @@ func reference(events []ev, steps []string, window int) (map[string][]int64, int
 				walk([]ev{e})
 			}
 		}
-		if bestK == 0 {
+		if len(chains) == 0 {
 			continue
 		}
-		v := var1.brand
+		var best []ev
+		for _, c := range chains {
+			switch {
+			case best == nil || len(c) > len(best):
+				best = c
+			case len(c) < len(best):
+			case cmpPos(c[0], best[0]) > 0:
+				best = c
+			case cmpPos(c[0], best[0]) == 0 && slices.CompareFunc(c[1:], best[1:], cmpPos) < 0:
+				best = c
+			}
+		}
+		v := best[0].brand
+		for _, e := range best[1:] {
+			if v == "" && fallback {
+				v = e.brand
+			}
+		}
 		if v == "" {
 			v = "(none)"
 		}
 		if out[v] == nil {
 			out[v] = make([]int64, len(steps))
 		}
-		for k := range bestK {
+		for k := range best {
 			out[v][k]++
 		}
 	}
@@ -139,9 +161,13 @@ func TestFunnelSQLAgreesWithReference(t *testing.T) {
 		if _, err := load(ctx, conn, shapes["rees46"], path); err != nil {
 			t.Fatal(err)
 		}
-		want, users := reference(events, steps, window)
-		for _, top := range []int{100, 1} {
-			got, err := query(ctx, conn, shapes["rees46"], steps, time.Duration(window)*time.Second, "brand", top)
+		for _, v := range []struct {
+			top      int
+			fallback bool
+		}{{100, true}, {1, true}, {100, false}} {
+			top := v.top
+			want, users := reference(events, steps, window, v.fallback)
+			got, err := query(ctx, conn, shapes["rees46"], steps, time.Duration(window)*time.Second, "brand", top, v.fallback)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -156,7 +182,7 @@ func TestFunnelSQLAgreesWithReference(t *testing.T) {
 			}
 			fold := foldReference(want, top, len(steps))
 			if fmt.Sprint(segs) != fmt.Sprint(fold) {
-				t.Fatalf("case %d (window %ds, top %d): SQL %v, reference %v\nevents %+v", c, window, top, segs, fold, events)
+				t.Fatalf("case %d (window %ds, top %d, fallback %v): SQL %v, reference %v\nevents %+v", c, window, top, v.fallback, segs, fold, events)
 			}
 			total := make([]int64, len(steps))
 			for _, v := range want {
@@ -228,7 +254,10 @@ func TestSemanticsExamples(t *testing.T) {
 		{"cart@0 purchase@1", "[0 0 0]", ""},
 		{"view@0:mobile view@5:desktop cart@10", "[1 1 0]", "desktop"},
 		{"view@0:mobile cart@1 view@5:desktop", "[1 1 0]", "mobile"},
-		{"view@5:b view@5:a cart@6", "[1 1 0]", "a"}, // same second: the later row
+		{"view@5:b view@5:a cart@6", "[1 1 0]", "a"},                  // same second: the later row
+		{"view@0:desktop view@5 cart@10:mobile", "[1 1 0]", "mobile"}, // view@5 has none: the chain's next step
+		{"view@0 cart@3 cart@4:b purchase@5:c", "[1 1 1]", "c"},       // the chain's cart is cart@3
+		{"view@0 cart@3:a cart@3:b", "[1 1 0]", "a"},                  // same second: the first row
 	} {
 		var events []ev
 		for j, f := range strings.Fields(tc.events) {
@@ -244,7 +273,7 @@ func TestSemanticsExamples(t *testing.T) {
 		if _, err := load(ctx, conn, shapes["rees46"], path); err != nil {
 			t.Fatal(err)
 		}
-		got, err := query(ctx, conn, shapes["rees46"], steps, time.Minute, "brand", 10)
+		got, err := query(ctx, conn, shapes["rees46"], steps, time.Minute, "brand", 10, true)
 		if err != nil {
 			t.Fatal(err)
 		}
