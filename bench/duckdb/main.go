@@ -157,9 +157,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	top := fs.Int("top", 10, "breakdown values kept before the rest folds into (other), as microfunnel's --top")
 	threads := fs.Int("threads", 0, "DuckDB threads (0: DuckDB's default, every core)")
 	fallback := fs.Bool("first-fallback", true, "when the counted chain's step-1 event has no --by value, read the chain's later steps (microfunnel from issue 13's chain rule on); false: (none), as microfunnel before it")
-	report := fs.String("compare", "", "microfunnel `report --format json` output to compare the counts with (exit 3 if they differ)")
+	report := fs.String("compare", "", "a file of microfunnel's report --format json to compare the counts with (exit 3 if they differ)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: duckdb --shape rees46|ga4 --db X.duckdb [--file F] [--phase all|load|query] [--by COL] [--compare REPORT.json]")
+		fmt.Fprintln(stderr, "usage (in bench/duckdb): go run . --shape rees46|ga4 --db X.duckdb [--file F] [--phase all|load|query] [--by COL] [--compare REPORT.json]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
