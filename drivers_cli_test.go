@@ -98,3 +98,42 @@ func TestDriversBadInput(t *testing.T) {
 		}
 	}
 }
+
+func TestCompareOnOwnDataset(t *testing.T) {
+	db := sampleDB(t)
+	out, err := run(t, "--db", db, "compare", "--dataset", "store", "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []struct {
+		Preset  string `json:"preset"`
+		Dataset string `json:"dataset"`
+		Micro   []struct {
+			OddsRatio *float64                     `json:"odds_ratio"`
+			CI        *struct{ Low, High float64 } `json:"odds_ratio_ci"`
+			Q         *float64                     `json:"q"`
+		} `json:"micro"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Preset != "store" || got[0].Dataset != "store" || len(got[0].Micro) == 0 {
+		t.Fatalf("want the store preset alone on dataset store: %s", out)
+	}
+	for _, m := range got[0].Micro {
+		if m.OddsRatio == nil || m.CI == nil || m.Q == nil || m.CI.Low > *m.OddsRatio || *m.OddsRatio > m.CI.High {
+			t.Errorf("micro lacks its table figures: %s", out)
+		}
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "x.csv")
+	if err := os.WriteFile(file, []byte("user,event,time\n1,foo,2024-01-01T00:00:00Z\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, "--db", db, "import", "--dataset", "other", file); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := run(t, "--db", db, "compare", "--dataset", "other"); err == nil || !strings.Contains(err.Error(), "matches no business preset") {
+		t.Errorf("no preset matches: %v", err)
+	}
+}

@@ -168,14 +168,7 @@ func Drivers(d *Definition, ev *Events, opt DriverOptions) (*DriverResult, error
 		return res, fmt.Errorf("%w: %d of the %d users compared converted", ErrNoContrast, res.Converted, res.Entered)
 	}
 	row := func(dr Driver, users, conv int64) {
-		dr.Users, dr.Converted = users, conv
-		a, b := conv, users-conv
-		c := res.Converted - conv
-		dd := res.Entered - users - c
-		dr.Conversion = ratio(conv, users)
-		dr.ConversionWithout = ratio(c, res.Entered-users)
-		dr.OddsRatio, dr.CI = OddsRatio(a, b, c, dd)
-		dr.P, dr.Method = Association(a, b, c, dd)
+		dr.tabulate(users, conv, res.Entered, res.Converted)
 		dr.Few = users < opt.MinUsers
 		res.Drivers = append(res.Drivers, dr)
 	}
@@ -191,15 +184,7 @@ func Drivers(d *Definition, ev *Events, opt DriverOptions) (*DriverResult, error
 			}
 		}
 	}
-	ps := make([]float64, len(res.Drivers))
-	for i, dr := range res.Drivers {
-		ps[i] = dr.P
-	}
-	for i, q := range BenjaminiHochberg(ps) {
-		dr := &res.Drivers[i]
-		dr.Q = q
-		dr.Significant = dr.Method != "none" && q < Alpha
-	}
+	adjust(res.Drivers)
 	sort.SliceStable(res.Drivers, func(i, j int) bool {
 		a, b := res.Drivers[i], res.Drivers[j]
 		if a.Significant != b.Significant {
@@ -214,6 +199,45 @@ func Drivers(d *Definition, ev *Events, opt DriverOptions) (*DriverResult, error
 		return a.Label() < b.Label()
 	})
 	return res, nil
+}
+
+// tabulate fills d's figures from its 2x2 table: users did it, conv of them
+// converted, out of total users compared of whom totalConv converted.
+func (d *Driver) tabulate(users, conv, total, totalConv int64) {
+	d.Users, d.Converted = users, conv
+	a, b := conv, users-conv
+	c := totalConv - conv
+	dd := total - users - c
+	d.Conversion = ratio(conv, users)
+	d.ConversionWithout = ratio(c, total-users)
+	d.OddsRatio, d.CI = OddsRatio(a, b, c, dd)
+	d.P, d.Method = Association(a, b, c, dd)
+}
+
+// adjust sets the q-values (Benjamini-Hochberg over ds) and significance.
+func adjust(ds []Driver) {
+	ps := make([]float64, len(ds))
+	for i, d := range ds {
+		ps[i] = d.P
+	}
+	for i, q := range BenjaminiHochberg(ps) {
+		ds[i].Q = q
+		ds[i].Significant = ds[i].Method != "none" && q < Alpha
+	}
+}
+
+// microDrivers measures micro conversions with the drivers' 2x2 table:
+// did[j] of the users considered did micro j, didMacro[j] of them reached
+// the last step; macro of all users did.
+func microDrivers(out []MicroResult, did, didMacro []int64, users, macro int64) {
+	ds := make([]Driver, len(out))
+	for j := range out {
+		ds[j].tabulate(did[j], didMacro[j], users, macro)
+	}
+	adjust(ds)
+	for j := range out {
+		out[j].OddsRatio, out[j].OddsRatioCI, out[j].Q, out[j].Significant = ds[j].OddsRatio, ds[j].CI, ds[j].Q, ds[j].Significant
+	}
 }
 
 func suggestAll(names, known []string) map[string][]string {

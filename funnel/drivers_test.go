@@ -241,3 +241,32 @@ func TestDriversBadInput(t *testing.T) {
 		t.Error("mode any: no error")
 	}
 }
+
+// TestMicroOddsRatiosMatchReference: micro conversions carry the drivers'
+// table figures, from the reference's counts.
+func TestMicroOddsRatiosMatchReference(t *testing.T) {
+	r := rand.New(rand.NewSource(11))
+	for i := 0; i < 3000; i++ {
+		d, evs := randCase(r)
+		if len(d.Micro) == 0 {
+			continue
+		}
+		ev := buildEvents(evs)
+		ms, err := Micro(d, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		du := *d
+		du.Count, du.By = Users, ""
+		ref := reference(&du, ev)
+		users, macro := int64(ref.users), ref.steps[len(d.Steps)-1]
+		for j, s := range d.Micro {
+			did, didMacro := refMicro(d, &du, ev, s)
+			or, ci := OddsRatio(didMacro, did-didMacro, macro-didMacro, users-did-(macro-didMacro))
+			m := ms[j]
+			if !near(m.OddsRatio, or, 1e-12) || m.OddsRatioCI != ci || m.Q < m.PValue-1e-12 || m.Q > 1 || !finite(m.Q, m.OddsRatio, ci.Low, ci.High) {
+				t.Fatalf("micro %d: got %+v, want odds ratio %v %+v", j, m, or, ci)
+			}
+		}
+	}
+}
