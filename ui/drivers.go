@@ -220,6 +220,12 @@ func (v driversView) lines() []string {
 		if at != half {
 			cells[at] = '█'
 		}
+		// The interval's ends stay visible over the bar.
+		for _, e := range [][2]int{{lo, '├'}, {hi, '┤'}} {
+			if e[0] != half && lo != hi {
+				cells[e[0]] = rune(e[1])
+			}
+		}
 		fill := st.Faint
 		if d.Significant {
 			fill = st.Bar
