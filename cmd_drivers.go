@@ -61,40 +61,15 @@ See docs/SEMANTICS.md, "Drivers".`,
 			if step < 0 {
 				return usagef("--step %d: want a step number from 1", step)
 			}
-			if err := ff.oneSource(); err != nil {
-				return err
-			}
 			var keys []string
 			for _, k := range strings.Split(props, ",") {
 				if k = strings.TrimSpace(k); k != "" {
 					keys = append(keys, k)
 				}
 			}
-			var def funnel.Definition
-			var err error
-			if ff.saved == "" {
-				if def, err = ff.definition(nil); err != nil {
-					return err
-				}
-			}
-			st, err := a.open()
+			st, def, dataset, err := ff.resolve(cmd, a, dataset)
 			if err != nil {
 				return err
-			}
-			if ff.saved != "" {
-				f, err := findSaved(cmd, st, dataset, ff.saved)
-				if err != nil {
-					return fmt.Errorf("--saved: %w", err)
-				}
-				dataset = f.Dataset
-				if def, err = ff.definition(&f.Definition); err != nil {
-					return err
-				}
-			}
-			if dataset == "" {
-				if dataset, err = defaultDataset(cmd, st, ff.preset); err != nil {
-					return err
-				}
 			}
 			if n := len(def.Steps); step != 0 && step >= n {
 				return usagef("--step %d: want 1 to %d for this %d-step funnel (step K compares reaching K+1)", step, n-1, n)
@@ -125,21 +100,11 @@ See docs/SEMANTICS.md, "Drivers".`,
 // missing and saying when there is nothing to compare.
 func computeDrivers(cmd *cobra.Command, st *store.Store, dataset string, def funnel.Definition, preset string, opt funnel.DriverOptions) (*driversOut, error) {
 	t0 := time.Now()
-	ev, err := st.Load(cmd.Context(), dataset)
+	ev, err := loadChecked(cmd, st, dataset, &def, preset)
 	if err != nil {
 		return nil, err
 	}
 	t1 := time.Now()
-	if err := funnel.CheckNames(&def, ev); err != nil {
-		var un *funnel.UnknownNameError
-		if preset != "" && errors.As(err, &un) && un.Kind == "event" {
-			return nil, fmt.Errorf("preset %s needs %ss missing from dataset %s: %s", preset, un.Kind, dataset, strings.Join(un.Names, ", "))
-		}
-		return nil, fmt.Errorf("dataset %s: %w", dataset, err)
-	}
-	if err := funnel.CheckValues(&def, ev); err != nil {
-		return nil, fmt.Errorf("dataset %s: %w", dataset, err)
-	}
 	res, err := funnel.Drivers(&def, ev, opt)
 	var un *funnel.UnknownNameError
 	switch {
