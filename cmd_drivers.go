@@ -77,6 +77,12 @@ See docs/SEMANTICS.md, "Drivers".`,
 			if def.Mode == funnel.Any {
 				return usagef("--mode any: drivers need ordered steps (sequential or strict)")
 			}
+			if ff.by != "" {
+				return usagef("--by %s: drivers test each value of a property with --props %s", ff.by, ff.by)
+			}
+			if def.Count == funnel.Totals {
+				return usagef("--count totals: drivers compare users (each user once)")
+			}
 			if def.Segment != nil {
 				return usagef("--segment: drivers compare all users; filter with --where or step filters instead")
 			}
