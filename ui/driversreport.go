@@ -98,6 +98,10 @@ func RenderDriversMarkdown(w io.Writer, r *funnel.DriverResult, o DriversOptions
 
 func ratioText(x float64) string {
 	switch {
+	case x < 0.001:
+		return "<0.001"
+	case x < 0.01:
+		return strconv.FormatFloat(x, 'f', 3, 64)
 	case x >= 100:
 		return strconv.FormatFloat(x, 'f', 0, 64)
 	case x >= 10:
