@@ -185,6 +185,63 @@ func (f *funnelFlags) definition(saved *funnel.Definition) (funnel.Definition, e
 	return def, nil
 }
 
+// resolve opens the store and builds the funnel of the flags, with the
+// dataset it runs on: a saved funnel's, else the one given, else the
+// preset's sample or the only one. Flags are checked before the database is
+// opened, except what a saved funnel needs the database for.
+func (f *funnelFlags) resolve(cmd *cobra.Command, a *app, dataset string) (*store.Store, funnel.Definition, string, error) {
+	var def funnel.Definition
+	if err := f.oneSource(); err != nil {
+		return nil, def, "", err
+	}
+	var err error
+	if f.saved == "" {
+		if def, err = f.definition(nil); err != nil {
+			return nil, def, "", err
+		}
+	}
+	st, err := a.open()
+	if err != nil {
+		return nil, def, "", err
+	}
+	if f.saved != "" {
+		sf, err := findSaved(cmd, st, dataset, f.saved)
+		if err != nil {
+			return nil, def, "", fmt.Errorf("--saved: %w", err)
+		}
+		dataset = sf.Dataset
+		if def, err = f.definition(&sf.Definition); err != nil {
+			return nil, def, "", err
+		}
+	}
+	if dataset == "" {
+		if dataset, err = defaultDataset(cmd, st, f.preset); err != nil {
+			return nil, def, "", err
+		}
+	}
+	return st, def, dataset, nil
+}
+
+// loadChecked loads a dataset and checks the funnel's names and filter
+// values against it, naming what a preset needs when its events are missing.
+func loadChecked(cmd *cobra.Command, st *store.Store, dataset string, def *funnel.Definition, preset string) (*funnel.Events, error) {
+	ev, err := st.Load(cmd.Context(), dataset)
+	if err != nil {
+		return nil, err
+	}
+	if err := funnel.CheckNames(def, ev); err != nil {
+		var un *funnel.UnknownNameError
+		if preset != "" && errors.As(err, &un) && un.Kind == "event" {
+			return nil, fmt.Errorf("preset %s needs %ss missing from dataset %s: %s", preset, un.Kind, dataset, strings.Join(un.Names, ", "))
+		}
+		return nil, fmt.Errorf("dataset %s: %w", dataset, err)
+	}
+	if err := funnel.CheckValues(def, ev); err != nil {
+		return nil, fmt.Errorf("dataset %s: %w", dataset, err)
+	}
+	return ev, nil
+}
+
 func (f *funnelFlags) oneSource() error {
 	given := 0
 	for _, s := range []string{f.steps, f.file, f.preset, f.saved} {
@@ -224,21 +281,11 @@ func computeReport(cmd *cobra.Command, st *store.Store, dataset string, def funn
 // range.
 func computeReportOver(cmd *cobra.Command, st *store.Store, dataset string, def funnel.Definition, preset string, over overTime) (*report, error) {
 	t0 := time.Now()
-	ev, err := st.Load(cmd.Context(), dataset)
+	ev, err := loadChecked(cmd, st, dataset, &def, preset)
 	if err != nil {
 		return nil, err
 	}
 	t1 := time.Now()
-	if err := funnel.CheckNames(&def, ev); err != nil {
-		var un *funnel.UnknownNameError
-		if preset != "" && errors.As(err, &un) && un.Kind == "event" {
-			return nil, fmt.Errorf("preset %s needs %ss missing from dataset %s: %s", preset, un.Kind, dataset, strings.Join(un.Names, ", "))
-		}
-		return nil, fmt.Errorf("dataset %s: %w", dataset, err)
-	}
-	if err := funnel.CheckValues(&def, ev); err != nil {
-		return nil, fmt.Errorf("dataset %s: %w", dataset, err)
-	}
 	res, err := funnel.Compute(&def, ev)
 	if err != nil {
 		return nil, fmt.Errorf("dataset %s: %w", dataset, err)
@@ -293,36 +340,9 @@ See docs/SEMANTICS.md for exactly what is counted.`,
 			if save != "" && strings.TrimSpace(save) == "" {
 				return usagef("--save: the name is empty")
 			}
-			// Flags are checked before the database is opened, except what
-			// a saved funnel needs the database for.
-			if err := ff.oneSource(); err != nil {
-				return err
-			}
-			var def funnel.Definition
-			var err error
-			if ff.saved == "" {
-				if def, err = ff.definition(nil); err != nil {
-					return err
-				}
-			}
-			st, err := a.open()
+			st, def, dataset, err := ff.resolve(cmd, a, dataset)
 			if err != nil {
 				return err
-			}
-			if ff.saved != "" {
-				f, err := findSaved(cmd, st, dataset, ff.saved)
-				if err != nil {
-					return fmt.Errorf("--saved: %w", err)
-				}
-				dataset = f.Dataset
-				if def, err = ff.definition(&f.Definition); err != nil {
-					return err
-				}
-			}
-			if dataset == "" {
-				if dataset, err = defaultDataset(cmd, st, ff.preset); err != nil {
-					return err
-				}
 			}
 			rep, err := computeReportOver(cmd, st, dataset, def, ff.preset, ff.over)
 			if err != nil {

@@ -147,11 +147,17 @@ save it, edit it and pass it to report --funnel.`,
 }
 
 func (a *app) compareCmd() *cobra.Command {
-	var format string
+	var format, dataset string
 	cmd := &cobra.Command{
-		Use:   "compare",
+		Use:   "compare [--dataset NAME]",
 		Short: "Compare the three business types' macro funnels and micro conversions side by side",
-		Args:  cobra.NoArgs,
+		Long: `Compare the three business types' macro presets, each on its sample
+dataset, with their micro conversions: the share of users who did each, the
+macro conversion with and without it, and the odds ratio with its 95%
+interval and Benjamini-Hochberg q-value (the same 2x2 table as drivers).
+With --dataset NAME, every business preset whose events that dataset has
+is computed on it instead.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkFormat(format, "table", "json"); err != nil {
 				return err
@@ -160,7 +166,7 @@ func (a *app) compareCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			cs, err := sample.Compare(cmd.Context(), st.Load)
+			cs, err := sample.CompareOn(cmd.Context(), st.Load, dataset)
 			if err != nil {
 				return err
 			}
@@ -195,6 +201,7 @@ func (a *app) compareCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	cmd.Flags().StringVarP(&dataset, "dataset", "d", "", "compare on this dataset: the business presets whose events it has")
 	return cmd
 }
 

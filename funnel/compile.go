@@ -40,6 +40,8 @@ type plan struct {
 	nMicro     int
 	microNames []uint64
 	microF     []bitFilter
+
+	drv *drvSpec // Drivers' part; nil otherwise
 }
 
 // compile validates d against ev and builds the plan.

@@ -455,5 +455,6 @@ func Micro(d *Definition, ev *Events) ([]MicroResult, error) {
 		}
 		r.PValue, _ = TwoProportion(didMacro[j], did[j], macro-didMacro[j], users-did[j])
 	}
+	microDrivers(out, did, didMacro, users, macro)
 	return out, nil
 }

@@ -19,6 +19,7 @@ type refUnit struct {
 
 type refResult struct {
 	users int
+	units []refUnit // users counting: one a user, with its counted chain
 	steps []int64
 	med   []int64
 	p90   []int64
@@ -291,7 +292,7 @@ func reference(d *Definition, ev *Events) refResult {
 		}
 		u.value = refProp(ev, at, d.By)
 	}
-	r := refResult{users: users}
+	r := refResult{users: users, units: units}
 	r.steps, r.med, r.p90, r.hist = refAggregate(units, n, ev, mode == Any, W)
 	if d.By == "" {
 		return r

@@ -82,4 +82,10 @@ type MicroResult struct {
 	MacroRateWithout float64 `json:"macro_rate_without"` // macro completion rate among the rest
 	Lift             float64 `json:"lift"`               // MacroRateWith / MacroRateWithout (0 when undefined)
 	PValue           float64 `json:"p_value"`            // two-proportion test of with vs without
+	// The same 2x2 table as Drivers: odds ratio and its 95% interval, the
+	// Benjamini-Hochberg q-value over the funnel's micro conversions.
+	OddsRatio   float64  `json:"odds_ratio"`
+	OddsRatioCI Interval `json:"odds_ratio_ci"`
+	Q           float64  `json:"q"`
+	Significant bool     `json:"significant"`
 }

@@ -202,3 +202,115 @@ func TestSegmentSignificance(t *testing.T) {
 		t.Errorf("diff = %v, want 0.15 (a: 45%% vs b: 30%%)", d)
 	}
 }
+
+func TestOddsRatio(t *testing.T) {
+	for _, c := range []struct {
+		name          string
+		a, b, c, d    int64
+		or, low, high float64
+		tol           float64
+	}{
+		// Agresti, Categorical Data Analysis (2nd ed., 2002), section 2.3.3,
+		// Physicians' Health Study (placebo 189 MI of 11034, aspirin 104 of
+		// 11037): odds ratio 1.832, 95% Woolf interval (1.44, 2.33).
+		{"aspirin", 189, 10845, 104, 10933, 1.832, 1.44, 2.33, 0.005},
+		// A zero cell: every cell + 0.5, so OR = (5.5·5.5)/(0.5·5.5) = 11,
+		// se = sqrt(2/5.5 + 1/0.5 + ... ) computed by hand below.
+		{"zero cell", 5, 0, 5, 5, 11, 11 * math.Exp(-z975*math.Sqrt(3/5.5+2)), 11 * math.Exp(z975*math.Sqrt(3/5.5+2)), 1e-9},
+		{"two zero cells", 0, 7, 7, 0, 1 / (7.5 * 7.5 / 0.25), 0, 1, 1},
+		{"empty row", 0, 0, 3, 4, 1, 1, 1, 0},
+		{"empty column", 0, 5, 0, 4, 1, 1, 1, 0},
+		{"all empty", 0, 0, 0, 0, 1, 1, 1, 0},
+	} {
+		or, ci := OddsRatio(c.a, c.b, c.c, c.d)
+		for _, v := range []float64{or, ci.Low, ci.High} {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				t.Fatalf("%s: OddsRatio = %v %+v: not finite", c.name, or, ci)
+			}
+		}
+		if !near(or, c.or, c.tol*math.Max(1, c.or)) || !(ci.Low <= or && or <= ci.High) {
+			t.Errorf("%s: OddsRatio = %v %+v, want %v", c.name, or, ci, c.or)
+		}
+		if c.name != "two zero cells" && (!near(ci.Low, c.low, c.tol) || !near(ci.High, c.high, c.tol)) {
+			t.Errorf("%s: interval %+v, want [%v, %v]", c.name, ci, c.low, c.high)
+		}
+	}
+}
+
+func TestChiSquare(t *testing.T) {
+	for _, c := range []struct {
+		name       string
+		a, b, c, d int64
+		x2, p      float64
+	}{
+		// Agresti (2002), section 3.2, the aspirin table: X² = 25.01.
+		{"aspirin", 189, 10845, 104, 10933, 25.01, 5.69e-7},
+		// Bland, Clinical Biostatistics, the ESPRIT trial (470 of 1363 against
+		// 184 of 1376 discontinued): chi-squared = 167.89, 1 df.
+		{"esprit", 470, 1363 - 470, 184, 1376 - 184, 167.89, 2.1e-38},
+		{"independent", 10, 20, 20, 40, 0, 1},
+		{"empty row", 0, 0, 5, 5, 0, 1},
+	} {
+		x2, p := ChiSquare(c.a, c.b, c.c, c.d)
+		if !near(x2, c.x2, 0.005) || !near(p, c.p, c.p*0.05+1e-12) {
+			t.Errorf("%s: ChiSquare = %v, %v; want %v, %v", c.name, x2, p, c.x2, c.p)
+		}
+	}
+	// Huge counts neither overflow nor lose the sign.
+	if x2, p := ChiSquare(1<<40, 1<<40, 1<<40, 1<<41); math.IsNaN(x2) || math.IsInf(x2, 0) || p >= 1e-6 {
+		t.Errorf("huge table: %v %v", x2, p)
+	}
+}
+
+func TestAssociation(t *testing.T) {
+	// R: fisher.test(matrix(c(3,1,1,3),2)) "Tea tasting", p = 0.4857.
+	if p, m := Association(3, 1, 1, 3); m != "fisher" || !near(p, 0.4857143, 1e-6) {
+		t.Errorf("tea tasting: %v %s", p, m)
+	}
+	if p, m := Association(189, 10845, 104, 10933); m != "chi2" || !near(p, 5.69e-7, 0.05e-7) {
+		t.Errorf("aspirin: %v %s", p, m)
+	}
+	for _, tb := range [][4]int64{{0, 0, 0, 0}, {5, 0, 5, 0}, {0, 0, 1, 1}, {10, 10, 10, 10}} {
+		p, _ := Association(tb[0], tb[1], tb[2], tb[3])
+		if math.IsNaN(p) || p < 0 || p > 1 {
+			t.Errorf("%v: p = %v", tb, p)
+		}
+	}
+}
+
+func TestBenjaminiHochberg(t *testing.T) {
+	// Benjamini and Hochberg (1995), JRSS B 57(1), section 4: the 15 p-values
+	// of a study of myocardial infarction treatments; at level 0.05 the
+	// procedure rejects the four smallest. The q-values are p·m/i made
+	// monotone (e.g. the 4th: 0.0095·15/4 = 0.035625; the 6th and 7th share
+	// 0.0298·15/7).
+	p := []float64{0.0001, 0.0004, 0.0019, 0.0095, 0.0201, 0.0278, 0.0298, 0.0344,
+		0.0459, 0.3240, 0.4262, 0.5719, 0.6528, 0.7590, 1.000}
+	// Shuffle the order: q-values come back in the input's order.
+	perm := []int{14, 3, 7, 0, 11, 5, 9, 1, 13, 2, 8, 6, 12, 4, 10}
+	in := make([]float64, len(p))
+	for i, j := range perm {
+		in[i] = p[j]
+	}
+	q := BenjaminiHochberg(in)
+	want := map[int]float64{0: 0.0015, 1: 0.003, 2: 0.0095, 3: 0.035625, 4: 0.0603,
+		5: 0.0298 * 15 / 7, 6: 0.0298 * 15 / 7, 7: 0.0645, 8: 0.0765, 14: 1}
+	rejected := 0
+	for i, j := range perm {
+		if q[i] < 0.05 {
+			rejected++
+		}
+		if w, ok := want[j]; ok && !near(q[i], w, 1e-9) {
+			t.Errorf("q of p=%v: %v, want %v", p[j], q[i], w)
+		}
+	}
+	if rejected != 4 {
+		t.Errorf("rejected %d at 0.05, want 4 (Benjamini and Hochberg 1995)", rejected)
+	}
+	if got := BenjaminiHochberg(nil); len(got) != 0 {
+		t.Errorf("empty: %v", got)
+	}
+	if got := BenjaminiHochberg([]float64{math.NaN(), 0.01}); got[0] != 1 || !near(got[1], 0.02, 1e-12) {
+		t.Errorf("NaN input: %v", got)
+	}
+}

@@ -2,7 +2,9 @@ package sample
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 
 	"microfunnel/funnel"
 )
@@ -26,6 +28,17 @@ type Comparison struct {
 // conversions, on that business's sample dataset. load returns a dataset's
 // events (the store's Load).
 func Compare(ctx context.Context, load func(ctx context.Context, dataset string) (*funnel.Events, error)) ([]Comparison, error) {
+	return CompareOn(ctx, load, "")
+}
+
+// CompareOn is Compare on one dataset (every business's on its own sample
+// when dataset is ""): each business's macro preset, with its micro
+// conversions, whose events the dataset has. A business whose events it
+// lacks is left out; when none match, the error names what each needs.
+func CompareOn(ctx context.Context, load func(ctx context.Context, dataset string) (*funnel.Events, error), dataset string) ([]Comparison, error) {
+	if dataset != "" {
+		return compareOwn(ctx, load, dataset)
+	}
 	var out []Comparison
 	for _, b := range Businesses() {
 		p, err := MacroPreset(b)
@@ -71,4 +84,38 @@ func BiggestDrop(r *funnel.Result) int {
 		}
 	}
 	return best
+}
+
+func compareOwn(ctx context.Context, load func(ctx context.Context, dataset string) (*funnel.Events, error), dataset string) ([]Comparison, error) {
+	ev, err := load(ctx, dataset)
+	if err != nil {
+		return nil, err
+	}
+	var out []Comparison
+	var missing []string
+	for _, b := range Businesses() {
+		p, err := MacroPreset(b)
+		if err != nil {
+			return nil, err
+		}
+		def := p.Definition
+		if err := funnel.CheckNames(&def, ev); err != nil {
+			var un *funnel.UnknownNameError
+			if errors.As(err, &un) && un.Kind == "event" {
+				missing = append(missing, fmt.Sprintf("%s needs %s", p.Name, strings.Join(un.Names, ", ")))
+				continue
+			}
+			return nil, fmt.Errorf("dataset %s: preset %s: %w", dataset, p.Name, err)
+		}
+		c := Comparison{Business: b, Dataset: dataset, Preset: p.Name}
+		c.Result, c.Micro, c.Err = computePreset(ctx, func(context.Context, string) (*funnel.Events, error) { return ev, nil }, dataset, def)
+		if c.Result != nil {
+			c.BiggestDrop = BiggestDrop(c.Result)
+		}
+		out = append(out, c)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("dataset %s matches no business preset's events (%s)", dataset, strings.Join(missing, "; "))
+	}
+	return out, nil
 }

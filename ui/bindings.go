@@ -19,9 +19,10 @@ const (
 	inEditor
 	inHelp
 	inCompare
+	inDrivers
 
 	inPanes  = inFunnel | inSegments | inEditor
-	inViews  = inHelp | inCompare
+	inViews  = inHelp | inCompare | inDrivers
 	anywhere = inPanes | inViews
 )
 
@@ -327,6 +328,49 @@ func bindingTable(km *KeyMap) []binding {
 			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { m.openPresetPicker(); return nil }},
 		{key: kb([]string{"C"}, "C", "compare"), group: grpViews, scope: inPanes, foot: footerRank{funnel: 6},
 			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.openCompare() }},
+		{key: kb([]string{"v"}, "v", "drivers"), group: grpViews, scope: inPanes, foot: footerRank{funnel: 12},
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.openDrivers() }, disabled: func(m *Model) string {
+				switch {
+				case needDataset(m) != "":
+					return needDataset(m)
+				case len(m.def.Steps) < funnel.MinSteps:
+					return fmt.Sprintf("drivers compare reaching the last step: the funnel needs at least %d steps", funnel.MinSteps)
+				case m.def.Mode == funnel.Any:
+					return "drivers need ordered steps: m switches mode"
+				case m.def.Segment != nil:
+					return "drivers compare all users: x clears the segment filter first"
+				}
+				return ""
+			}},
+		{key: km.Up, group: grpMove, scope: inDrivers, run: func(m *Model, _ tea.KeyMsg) tea.Cmd { m.drv.move(-1); return nil }},
+		{key: km.Down, group: grpMove, scope: inDrivers, run: func(m *Model, _ tea.KeyMsg) tea.Cmd { m.drv.move(+1); return nil }},
+		{key: km.Top, group: grpMove, scope: inDrivers, run: func(m *Model, _ tea.KeyMsg) tea.Cmd { m.drv.move(-1 << 20); return nil }},
+		{key: kb([]string{"enter"}, "enter", "options"), group: grpViews, scope: inDrivers,
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { m.drv.offer = true; return nil }, disabled: func(m *Model) string {
+				if _, ok := m.drv.current(); !ok {
+					return "no driver to act on"
+				}
+				return ""
+			}},
+		{key: kb([]string{"a"}, "a", "add as step"), group: grpViews, scope: inDrivers,
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.addDriverStep() }, disabled: func(m *Model) string {
+				if d, ok := m.drv.current(); !ok || d.Event == "" {
+					return "no event driver at the cursor"
+				}
+				if len(m.def.Steps) >= funnel.MaxSteps {
+					return fmt.Sprintf("a funnel has at most %d steps", funnel.MaxSteps)
+				}
+				return ""
+			}},
+		{key: kb([]string{"esc", "v"}, "esc", "close drivers"), group: grpMove, scope: inDrivers,
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd {
+				if m.drv.offer {
+					m.drv.offer = false
+					return nil
+				}
+				m.drv = nil
+				return nil
+			}},
 	}
 }
 
@@ -337,6 +381,8 @@ func (m *Model) scopeNow() scope {
 		return inHelp
 	case m.cmp != nil:
 		return inCompare
+	case m.drv != nil:
+		return inDrivers
 	}
 	return [...]scope{inFunnel, inSegments, inEditor}[m.focus]
 }

@@ -7,6 +7,8 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+
+	"microfunnel/funnel"
 )
 
 // compareView shows the business presets side by side: the same content as
@@ -157,11 +159,8 @@ func compareBlock(st *Styles, c Comparison, w int) string {
 		b.WriteString("\n" + st.Faint.Render("micro did · with/without") + "\n")
 		for _, m := range c.Micro {
 			b.WriteString(padRight(truncate(m.Name, w-colPct), w-colPct) + padLeft(fmtPct(m.Share), colPct) + "\n")
-			line := "  " + fmtPct(m.MacroRateWith) + " / " + fmtPct(m.MacroRateWithout)
-			if m.Lift > 0 {
-				line += st.Faint.Render(fmt.Sprintf(" ×%.1f", m.Lift))
-			}
-			b.WriteString(line + "\n")
+			b.WriteString("  " + fmtPct(m.MacroRateWith) + " / " + fmtPct(m.MacroRateWithout) + "\n")
+			b.WriteString("  " + microOdds(st, m) + "\n")
 		}
 	} else if len(c.Micro) > 0 {
 		mW := 6
@@ -169,15 +168,24 @@ func compareBlock(st *Styles, c Comparison, w int) string {
 			mW = maxInt(mW, len([]rune(m.Name)))
 		}
 		mW = minInt(mW, maxInt(6, w-colPct-2-15))
+		// Each micro conversion: its name, share and macro rate with and
+		// without it, then its odds ratio and interval under them.
 		b.WriteString("\n" + st.Faint.Render(padRight("micro", mW)+padLeft("did", colPct)+"  macro with/without") + "\n")
 		for _, m := range c.Micro {
 			line := padRight(m.Name, mW) + padLeft(fmtPct(m.Share), colPct) + "  " +
 				fmtPct(m.MacroRateWith) + " / " + fmtPct(m.MacroRateWithout)
-			if m.Lift > 0 {
-				line += st.Faint.Render(fmt.Sprintf(" ×%.1f", m.Lift))
-			}
-			b.WriteString(line + "\n")
+			b.WriteString(line + "\n" + padRight("", mW+colPct+2) + microOdds(st, m) + "\n")
 		}
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// microOdds is a micro conversion's odds ratio with its 95% interval, marked
+// "*" when significant (Benjamini-Hochberg q < 0.05 over the preset's).
+func microOdds(st *Styles, m funnel.MicroResult) string {
+	t := "OR " + ratioText(m.OddsRatio) + " (" + ratioText(m.OddsRatioCI.Low) + "–" + ratioText(m.OddsRatioCI.High) + ")"
+	if m.Significant {
+		t += "*"
+	}
+	return st.Faint.Render(t)
 }

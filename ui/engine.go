@@ -7,4 +7,5 @@ import "microfunnel/funnel"
 var (
 	defaultCompute ComputeFunc = funnel.Compute
 	parseFilter                = funnel.ParseFilter
+	computeDrivers             = funnel.Drivers
 )

@@ -34,6 +34,8 @@ func TestGoldenScreens(t *testing.T) {
 		{name: "editor_80x24", w: 80, h: 24, keys: []string{"tab", "tab"}, text: "Editor"},
 		{name: "picker_80x24", w: 80, h: 24, keys: []string{"a"}, typ: "add", text: "2 of 6"},
 		{name: "compare_120x40", w: 120, h: 40, keys: []string{"C"}, text: "biggest drop"},
+		{name: "drivers_80x24", w: 80, h: 24, keys: []string{"v"}, text: "bars: odds ratio"},
+		{name: "drivers_120x40", w: 120, h: 40, keys: []string{"v", "down", "enter"}, text: "Break down by"},
 		{name: "help_100x30", w: 100, h: 30, keys: []string{"?"}, text: "add OR event"},
 		{name: "wide_200x60", w: 200, h: 60, keys: []string{"b", "b"}, text: "Segments by device"},
 		{name: "toosmall_30x8", w: 30, h: 8, text: "oo small"},

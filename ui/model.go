@@ -90,6 +90,7 @@ type Model struct {
 	picker    *picker
 	prompt    *prompt
 	cmp       *compareView
+	drv       *driversView // the drivers view when open
 	compared  []Comparison
 	savedList []dataset.SavedFunnel
 	showHelp  bool
@@ -209,7 +210,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.w, m.h = msg.Width, msg.Height
 		return m, nil
 	case spinner.TickMsg:
-		if !m.computing && !m.loading && (m.cmp == nil || !m.cmp.loading) {
+		if !m.computing && !m.loading && (m.cmp == nil || !m.cmp.loading) && (m.drv == nil || !m.drv.loading) {
 			return m, nil // let the spinner stop between jobs
 		}
 		var cmd tea.Cmd
@@ -242,6 +243,9 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.cmp != nil {
 			m.cmp.loading, m.cmp.list, m.cmp.err = false, msg.list, msg.err
 		}
+		return m, nil
+	case driversMsg:
+		m.onDrivers(msg)
 		return m, nil
 	case settingMsg:
 		m.setErr(msg.err)

@@ -326,7 +326,7 @@ func RenderCompare(w io.Writer, list []Comparison, opts ReportOptions) error {
 		lines[i] = strings.TrimRight(l, " ")
 	}
 	_, err := io.WriteString(w, st.Title.Render(title)+"\n"+
-		st.Faint.Render(wrapParts(strings.Fields("Macro funnels normalised to 100% at step 1. Micro conversions: the share of users who did each, and the macro conversion of those who did vs those who did not."), " ", opts.width()))+"\n\n"+
+		st.Faint.Render(wrapParts(strings.Fields("Macro funnels normalised to 100% at step 1. Micro conversions: the share of users who did each, the macro conversion of those who did vs those who did not, and the odds ratio (OR) with its 95% interval; * marks Benjamini-Hochberg q < 0.05. Correlation, not cause."), " ", opts.width()))+"\n\n"+
 		strings.Join(lines, "\n")+"\n")
 	return err
 }
