@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -95,8 +96,14 @@ skipped (use --force to import it again).`,
 			if rejects != "" && !o.SkipBad {
 				return usagef("--rejects needs --skip-bad")
 			}
-			st, err := a.open()
+			var st importer
+			ch, err := a.clickhouse(cmd.Context())
 			if err != nil {
+				return err
+			}
+			if ch != nil {
+				st = ch
+			} else if st, err = a.open(); err != nil {
 				return err
 			}
 			failed := 0
@@ -141,7 +148,12 @@ skipped (use --force to import it again).`,
 	return cmd
 }
 
-func importOne(cmd *cobra.Command, st *store.Store, dataset, path, rejects string, o store.ImportOptions) error {
+// importer is the embedded store or ClickHouse.
+type importer interface {
+	Import(ctx context.Context, dataset, source string, r io.Reader, o store.ImportOptions) (store.InsertStats, error)
+}
+
+func importOne(cmd *cobra.Command, st importer, dataset, path, rejects string, o store.ImportOptions) error {
 	var in io.Reader = cmd.InOrStdin()
 	name, size := "stdin", int64(0)
 	if path != "-" {

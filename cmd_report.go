@@ -172,6 +172,8 @@ type report struct {
 	Definition funnel.Definition `json:"definition"`
 	*funnel.Result
 	Timings timings `json:"timings_ms"`
+	// Notes say what differs from the embedded store's report (ClickHouse).
+	Notes []string `json:"notes,omitempty"`
 }
 
 type timings struct {
@@ -243,6 +245,25 @@ See docs/SEMANTICS.md for exactly what is counted.`,
 				if def, err = ff.definition(nil); err != nil {
 					return err
 				}
+			}
+			if ch, err := a.clickhouse(cmd.Context()); err != nil || ch != nil {
+				if err != nil {
+					return err
+				}
+				if ff.saved != "" || save != "" {
+					return usagef("--saved and --save do not work on ClickHouse (saved funnels live in the embedded store)")
+				}
+				if dataset == "" {
+					if dataset, err = chDefaultDataset(cmd.Context(), ch); err != nil {
+						return err
+					}
+				}
+				rep, err := chReport(cmd.Context(), ch, dataset, def)
+				if err != nil {
+					return err
+				}
+				storeNote(cmd, rep)
+				return writeReport(cmd.OutOrStdout(), rep, format)
 			}
 			st, err := a.open()
 			if err != nil {
