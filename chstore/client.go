@@ -94,7 +94,7 @@ type client struct {
 // pingTimeout bounds the first query, which also checks the credentials.
 const (
 	dialTimeout = 3 * time.Second
-	pingTimeout = 5 * time.Second
+	pingTimeout = 4 * time.Second
 )
 
 func newClient(cfg Config) *client {
@@ -174,6 +174,9 @@ func (c *client) do(ctx context.Context, query string, body io.Reader, noDB bool
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		resp.Body.Close()
+		if !strings.Contains(string(b), "Code: ") {
+			return nil, fmt.Errorf("%s answered HTTP %s without a ClickHouse error: is it ClickHouse's HTTP port?", net.JoinHostPort(c.cfg.Host, c.cfg.Port), resp.Status)
+		}
 		return nil, parseServerError(string(b))
 	}
 	return resp.Body, nil
