@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -149,6 +150,9 @@ func parseServerError(body string) *ServerError {
 // do sends one query; body, when not nil, is the data of an INSERT. The
 // database is the URL's unless noDB (used to check that it exists).
 func (c *client) do(ctx context.Context, query string, body io.Reader, noDB bool) (io.ReadCloser, error) {
+	if os.Getenv("MFDEBUG") != "" {
+		fmt.Fprintf(os.Stderr, "%s QUERY %s\n", time.Now().Format("15:04:05.000"), query)
+	}
 	q := url.Values{}
 	if !noDB {
 		q.Set("database", c.cfg.Database)
@@ -237,9 +241,13 @@ func (c *client) rows(ctx context.Context, query string, fn func(f []string) err
 
 // quote is a ClickHouse string literal.
 func quote(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`, "\t", `\t`, "\r", `\r`, "\x00", `\0`)
-	return "'" + r.Replace(s) + "'"
+	if !strings.ContainsAny(s, "\\'\n\t\r\x00") {
+		return "'" + s + "'"
+	}
+	return "'" + quoter.Replace(s) + "'"
 }
+
+var quoter = strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`, "\t", `\t`, "\r", `\r`, "\x00", `\0`)
 
 // ident is a back-quoted identifier.
 func ident(s string) string {

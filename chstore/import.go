@@ -118,7 +118,7 @@ func (s *Store) dropInvisible(ctx context.Context, name string) error {
 }
 
 // insert streams the scratch dataset's events to ClickHouse as
-// TabSeparated rows of one INSERT (the server cuts it into blocks).
+// RowBinary rows of one INSERT (the server cuts it into blocks).
 func (s *Store) insert(ctx context.Context, scratch *store.Store, name string, id uint64) (int64, error) {
 	pr, pw := io.Pipe()
 	exported := make(chan error, 1)
@@ -132,12 +132,12 @@ func (s *Store) insert(ctx context.Context, scratch *store.Store, name string, i
 	converted := make(chan error, 1)
 	go func() {
 		var err error
-		n, err = toTSV(pr, tw, name, id)
+		n, err = toRowBinary(pr, tw, name, id)
 		pr.CloseWithError(err)
 		tw.CloseWithError(err)
 		converted <- err
 	}()
-	rc, err := s.c.do(ctx, "INSERT INTO "+eventsTable+" (dataset, import, user, t, event, keys, vals) FORMAT TabSeparated", tr, false)
+	rc, err := s.c.do(ctx, "INSERT INTO "+eventsTable+" (dataset, import, user, t, event, keys, vals) FORMAT RowBinary", tr, false)
 	if err == nil {
 		_, err = io.Copy(io.Discard, rc)
 		rc.Close()
@@ -153,9 +153,10 @@ func (s *Store) insert(ctx context.Context, scratch *store.Store, name string, i
 	return n, err
 }
 
-// toTSV converts the store's CSV export (user, event, time, then one column
-// a property) to rows of microfunnel_events.
-func toTSV(r io.Reader, w io.Writer, name string, id uint64) (int64, error) {
+// toRowBinary converts the store's CSV export (user, event, time, then one
+// column a property) to RowBinary rows of microfunnel_events (the cheapest
+// format for the server to read: no escaping, no number parsing).
+func toRowBinary(r io.Reader, w io.Writer, name string, id uint64) (int64, error) {
 	cr := csv.NewReader(r)
 	cr.ReuseRecord = true
 	head, err := cr.Read()
@@ -163,13 +164,11 @@ func toTSV(r io.Reader, w io.Writer, name string, id uint64) (int64, error) {
 		return 0, fmt.Errorf("read the scratch export: %w", err)
 	}
 	keys := append([]string(nil), head[3:]...)
-	prefix := appendTSV(nil, name)
-	prefix = append(prefix, '\t')
-	prefix = strconv.AppendUint(prefix, id, 10)
-	prefix = append(prefix, '\t')
+	prefix := appendRBString(nil, name)
+	prefix = binary.LittleEndian.AppendUint64(prefix, id)
 	var b []byte
-	var ks, vs []string
 	var n int64
+	vals := make([]string, 0, len(keys))
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -182,23 +181,26 @@ func toTSV(r io.Reader, w io.Writer, name string, id uint64) (int64, error) {
 		if err != nil {
 			return n, fmt.Errorf("read the scratch export: time %q: %w", rec[2], err)
 		}
-		ks, vs = ks[:0], vs[:0]
-		for i, v := range rec[3:] {
+		b = append(b, prefix...)
+		b = appendRBString(b, rec[0])
+		b = binary.LittleEndian.AppendUint64(b, uint64(ts.UnixMilli()))
+		b = appendRBString(b, rec[1])
+		vals = vals[:0]
+		for _, v := range rec[3:] {
 			if v != "" {
-				ks, vs = append(ks, keys[i]), append(vs, v)
+				vals = append(vals, v)
 			}
 		}
-		b = append(b, prefix...)
-		b = appendTSV(b, rec[0])
-		b = append(b, '\t')
-		b = strconv.AppendInt(b, ts.UnixMilli(), 10)
-		b = append(b, '\t')
-		b = appendTSV(b, rec[1])
-		b = append(b, '\t')
-		b = appendTSVArray(b, ks)
-		b = append(b, '\t')
-		b = appendTSVArray(b, vs)
-		b = append(b, '\n')
+		b = binary.AppendUvarint(b, uint64(len(vals)))
+		for i, v := range rec[3:] {
+			if v != "" {
+				b = appendRBString(b, keys[i])
+			}
+		}
+		b = binary.AppendUvarint(b, uint64(len(vals)))
+		for _, v := range vals {
+			b = appendRBString(b, v)
+		}
 		n++
 		if len(b) >= 1<<20 {
 			if _, err := w.Write(b); err != nil {
@@ -209,4 +211,9 @@ func toTSV(r io.Reader, w io.Writer, name string, id uint64) (int64, error) {
 	}
 	_, err = w.Write(b)
 	return n, err
+}
+
+func appendRBString(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
 }

@@ -301,14 +301,16 @@ func (s *Store) funnelQuery(src source, d *funnel.Definition) (q, consideredUser
 	win := strconv.FormatInt(window.Milliseconds(), 10)
 	n := len(d.Steps)
 	conds := make([]string, n)
-	var cols, mask []string
+	var cols, mask, groups []string
 	for k, st := range d.Steps {
 		conds[k] = "c" + strconv.Itoa(k+1)
 		cols = append(cols, stepSQL(src, st)+" AS "+conds[k])
+		groups = append(groups, "groupArray("+conds[k]+")")
 		mask = append(mask, conds[k]+" * "+strconv.FormatUint(1<<k, 10))
 	}
 	inner := []string{
-		"windowFunnel(" + win + ")(toUInt32(t - t0), " + strings.Join(conds, ", ") + ") AS level",
+		"groupArray(t) AS ts", "arrayReduce('min', ts) AS t0",
+		"arrayReduce('windowFunnel(" + win + ")', arrayMap(x -> toUInt32(x - t0), ts), " + strings.Join(groups, ", ") + ") AS level",
 		"uniqExactIf(t, mask, mask != 0) != uniqExactIf(t, mask != 0) AS tie",
 	}
 	val, amb := "''", "0"
@@ -350,14 +352,9 @@ func (s *Store) funnelQuery(src source, d *funnel.Definition) (q, consideredUser
 		}
 		val, amb = pick("v"), pick("a")
 	}
-	var any []string
-	for _, st := range d.Steps {
-		any = append(any, stepSQL(src, st))
-	}
 	steps := "SELECT user, t, " + strings.Join(cols, ", ") + ", " + strings.Join(mask, " + ") + " AS mask FROM (" + considered + ") WHERE mask != 0"
-	first := "SELECT user, min(t) AS t0 FROM (" + considered + ") WHERE (" + strings.Join(any, ") OR (") + ") GROUP BY user"
 	q = "SELECT level, " + val + " AS value, " + amb + " AS ambiguous, count(), sum(tie), long FROM (" +
-		"SELECT user, " + strings.Join(inner, ", ") + ", max(t - t0) > " + strconv.FormatInt(math.MaxInt32, 10) + " AS long FROM (" + steps + ") ANY INNER JOIN (" + first + ") USING user" +
+		"SELECT user, " + strings.Join(inner, ", ") + ", arrayReduce('max', ts) - t0 > " + strconv.FormatInt(math.MaxInt32, 10) + " AS long FROM (" + steps + ")" +
 		" GROUP BY user) GROUP BY level, value, ambiguous, long"
 	longRows = "SELECT user, t, mask, v FROM (" + steps + ") WHERE user IN (SELECT user FROM (" + steps + ") GROUP BY user HAVING max(t) - min(t) > " +
 		strconv.FormatInt(math.MaxInt32, 10) + ") ORDER BY user, t"

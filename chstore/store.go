@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -166,7 +167,7 @@ func (s *Store) source(ctx context.Context, name string) (source, error) {
 		}
 		return source{from: "(SELECT " + cols + " FROM " + ident(t.Name) + ")", prop: prop}, nil
 	}
-	if _, err := s.Dataset(ctx, name); err != nil {
+	if err := s.exists(ctx, name); err != nil {
 		return source{}, err
 	}
 	return source{
@@ -272,6 +273,37 @@ func scanInfo(f []string) (dataset.Info, error) {
 	return d, nil
 }
 
+// exists checks that a dataset has an import in the ledger (without
+// scanning its events).
+func (s *Store) exists(ctx context.Context, name string) error {
+	ok, err := s.haveTables(ctx)
+	if err != nil {
+		return err
+	}
+	var names []string
+	if ok {
+		err = s.c.rows(ctx, "SELECT DISTINCT dataset FROM "+importsTable+" ORDER BY dataset", func(f []string) error {
+			names = append(names, f[0])
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return s.notFound(name, names)
+}
+
+// notFound is nil when name is one of names, else names what there is.
+func (s *Store) notFound(name string, names []string) error {
+	if slices.Contains(names, name) {
+		return nil
+	}
+	if len(names) == 0 {
+		return fmt.Errorf("dataset %q: %w (the database has no datasets; run `microfunnel import --db %s --dataset NAME FILE`)", name, ErrNotFound, s.cfg)
+	}
+	return fmt.Errorf("dataset %q: %w (have: %s)", name, ErrNotFound, strings.Join(names, ", "))
+}
+
 // Dataset describes one dataset.
 func (s *Store) Dataset(ctx context.Context, name string) (dataset.Info, error) {
 	ds, err := s.Datasets(ctx)
@@ -285,10 +317,7 @@ func (s *Store) Dataset(ctx context.Context, name string) (dataset.Info, error) 
 		}
 		names[i] = d.Name
 	}
-	if len(names) == 0 {
-		return dataset.Info{}, fmt.Errorf("dataset %q: %w (the database has no datasets; run `microfunnel import --db %s --dataset NAME FILE`)", name, ErrNotFound, s.cfg)
-	}
-	return dataset.Info{}, fmt.Errorf("dataset %q: %w (have: %s)", name, ErrNotFound, strings.Join(names, ", "))
+	return dataset.Info{}, s.notFound(name, names)
 }
 
 // EventCounts lists the event names of a dataset by users, then name.
@@ -319,7 +348,7 @@ func (s *Store) keys(ctx context.Context, name string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	q := "SELECT DISTINCT arrayJoin(keys) AS k FROM " + src.from + " ORDER BY k"
+	q := "SELECT arrayJoin(groupUniqArrayArray(keys)) AS k FROM " + src.from + " ORDER BY k"
 	if s.table != nil {
 		if s.table.PropsJSON == "" {
 			return nil, nil
