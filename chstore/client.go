@@ -150,7 +150,7 @@ func parseServerError(body string) *ServerError {
 // do sends one query; body, when not nil, is the data of an INSERT. The
 // database is the URL's unless noDB (used to check that it exists).
 func (c *client) do(ctx context.Context, query string, body io.Reader, noDB bool) (io.ReadCloser, error) {
-	if os.Getenv("MFDEBUG") != "" {
+	if os.Getenv("MICROFUNNEL_CH_DEBUG") != "" {
 		fmt.Fprintf(os.Stderr, "%s QUERY %s\n", time.Now().Format("15:04:05.000"), query)
 	}
 	q := url.Values{}
@@ -252,30 +252,6 @@ var quoter = strings.NewReplacer(`\`, `\\`, `'`, `\'`, "\n", `\n`, "\t", `\t`, "
 // ident is a back-quoted identifier.
 func ident(s string) string {
 	return "`" + strings.NewReplacer("\\", "\\\\", "`", "\\`").Replace(s) + "`"
-}
-
-var tsvEscaper = strings.NewReplacer(`\`, `\\`, "\t", `\t`, "\n", `\n`, "\r", `\r`, "\x00", `\0`)
-
-// appendTSV appends s escaped for a TabSeparated field.
-func appendTSV(b []byte, s string) []byte {
-	if !strings.ContainsAny(s, "\\\t\n\r\x00") {
-		return append(b, s...)
-	}
-	return append(b, tsvEscaper.Replace(s)...)
-}
-
-// appendTSVArray appends a TabSeparated Array(String) field.
-func appendTSVArray(b []byte, ss []string) []byte {
-	b = append(b, '[')
-	for i, s := range ss {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		// Inside an array the elements are quoted literals, whose escapes
-		// already keep tabs and newlines out of the field.
-		b = append(b, quote(s)...)
-	}
-	return append(b, ']')
 }
 
 func unescapeTSV(s string) string {

@@ -52,7 +52,8 @@ func Check(d *funnel.Definition) error {
 		}
 	}
 	sort.Strings(extra)
-	for _, k := range extra {
+	if len(extra) > 0 {
+		k := extra[0]
 		switch k {
 		case "max_gap":
 			return &UnsupportedError{"--max-gap", "ClickHouse 18.16's windowFunnel has no limit between consecutive steps"}
