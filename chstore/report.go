@@ -191,14 +191,27 @@ func (s *Store) Compute(ctx context.Context, name string, d *funnel.Definition) 
 // and funnel.CheckValues do for the embedded store, with the same words.
 func (s *Store) checkNames(ctx context.Context, name string, src source, d *funnel.Definition) error {
 	ev := &funnel.Events{}
-	err := s.c.rows(ctx, "SELECT DISTINCT event FROM "+src.from+" ORDER BY event", func(f []string) error {
-		ev.Names = append(ev.Names, f[0])
-		return nil
-	})
-	if err != nil {
-		return err
+	var err error
+	if s.table == nil {
+		// Names and keys in one scan: "e" + name, "k" + key.
+		err = s.c.rows(ctx, "SELECT arrayJoin(arrayConcat(arrayMap(x -> concat('e', x), groupUniqArray(event)), arrayMap(x -> concat('k', x), groupUniqArrayArray(keys)))) AS x FROM "+src.from+" ORDER BY x", func(f []string) error {
+			if v, ok := strings.CutPrefix(f[0], "e"); ok {
+				ev.Names = append(ev.Names, v)
+			} else {
+				ev.Keys = append(ev.Keys, f[0][1:])
+			}
+			return nil
+		})
+	} else {
+		err = s.c.rows(ctx, "SELECT DISTINCT event FROM "+src.from+" ORDER BY event", func(f []string) error {
+			ev.Names = append(ev.Names, f[0])
+			return nil
+		})
+		if err == nil {
+			ev.Keys, err = s.keys(ctx, name)
+		}
 	}
-	if ev.Keys, err = s.keys(ctx, name); err != nil {
+	if err != nil {
 		return err
 	}
 	if ev.Keys == nil {

@@ -26,6 +26,7 @@ type Store struct {
 	cfg     Config
 	version string
 	table   *Table
+	seen    map[string]bool // datasets found in the ledger
 }
 
 // Table names an existing events table and its columns, read-only.
@@ -46,7 +47,7 @@ var ErrNotFound = errors.New("not found")
 // database within a few seconds) and creates microfunnel's tables if need
 // be; with t, it reads that table instead and creates nothing.
 func Open(ctx context.Context, cfg Config, t *Table) (*Store, error) {
-	s := &Store{c: newClient(cfg), cfg: cfg, table: t}
+	s := &Store{c: newClient(cfg), cfg: cfg, table: t, seen: map[string]bool{}}
 	if err := s.ping(ctx); err != nil {
 		return nil, fmt.Errorf("open %s: %w", cfg, err)
 	}
@@ -167,8 +168,11 @@ func (s *Store) source(ctx context.Context, name string) (source, error) {
 		}
 		return source{from: "(SELECT " + cols + " FROM " + ident(t.Name) + ")", prop: prop}, nil
 	}
-	if err := s.exists(ctx, name); err != nil {
-		return source{}, err
+	if !s.seen[name] {
+		if err := s.exists(ctx, name); err != nil {
+			return source{}, err
+		}
+		s.seen[name] = true
 	}
 	return source{
 		from: "(SELECT user, t, event, keys, vals FROM " + eventsTable + " WHERE dataset = " + quote(name) + " AND import IN (SELECT import FROM " + importsTable + " WHERE dataset = " + quote(name) + "))",
