@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"microfunnel/chstore"
 	"microfunnel/dataset"
@@ -121,6 +122,29 @@ func chReport(ctx context.Context, ch *chstore.Store, name string, def funnel.De
 	}
 	return &report{Dataset: name, Definition: def, Result: res, Timings: timings{Compute: ms(time.Since(t0))},
 		Notes: []string{"computed on ClickHouse " + ch.Version() + " (" + ch.Path() + "): times between steps are not computed there (median and p90 show -)"}}, nil
+}
+
+// chReportFlags are the report flags a ClickHouse report honours (the
+// definition's settings are checked by chstore.Check); any other flag given
+// is refused, so that a flag added to report later is not silently ignored.
+var chReportFlags = map[string]bool{
+	"db": true, "ch-table": true, "ch-user": true, "ch-event": true, "ch-time": true, "ch-props-json": true,
+	"dataset": true, "format": true, "steps": true, "funnel": true, "preset": true,
+	"window": true, "max-gap": true, "mode": true, "count": true, "by": true, "attribution": true,
+	"segment": true, "where": true, "from": true, "to": true, "top": true,
+}
+
+func chFlagsOnly(cmd *cobra.Command) error {
+	var bad []string
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		if !chReportFlags[f.Name] {
+			bad = append(bad, "--"+f.Name)
+		}
+	})
+	if len(bad) > 0 {
+		return usagef("%s is not supported on ClickHouse; it needs the embedded store (--db FILE)", strings.Join(bad, ", "))
+	}
+	return nil
 }
 
 // chDefaultDataset is the only dataset there is on ClickHouse.

@@ -64,7 +64,11 @@ Each file is imported in one transaction. A file with any bad row is
 rejected whole and the store is left as it was, unless --skip-bad is given:
 then the good rows are imported and every bad row is written with its line
 and reason to the rejects file. Content already imported into the dataset is
-skipped (use --force to import it again).`,
+skipped (use --force to import it again).
+
+With --db clickhouse://HOST:PORT/DATABASE the file is parsed the same way
+and its events are sent to the server in one batched insert; they become
+visible only once the whole file is in (README, "Events in ClickHouse").`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, files []string) error {
 			if err := needDataset(dataset); err != nil {

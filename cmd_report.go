@@ -225,7 +225,12 @@ The table and Markdown headers list every active setting.
 (with --attribution), so it equals that row of --by KEY. --save NAME saves
 what was computed (flags included) for the dashboard's O and for --saved.
 
-See docs/SEMANTICS.md for exactly what is counted.`,
+See docs/SEMANTICS.md for exactly what is counted.
+
+With --db clickhouse://HOST:PORT/DATABASE the funnel runs on the server as
+one windowFunnel query and gives the same numbers, without the times between
+steps; settings it cannot compute exactly are refused by name (see
+docs/SEMANTICS.md, "On ClickHouse").`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkFormat(format, "table", "json", "csv", "markdown"); err != nil {
@@ -252,6 +257,9 @@ See docs/SEMANTICS.md for exactly what is counted.`,
 				}
 				if ff.saved != "" || save != "" {
 					return usagef("--saved and --save do not work on ClickHouse (saved funnels live in the embedded store)")
+				}
+				if err := chFlagsOnly(cmd); err != nil {
+					return err
 				}
 				if dataset == "" {
 					if dataset, err = chDefaultDataset(cmd.Context(), ch); err != nil {

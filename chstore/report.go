@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"microfunnel/funnel"
@@ -296,29 +297,48 @@ func rangeMs(d *funnel.Definition) (lo, hi int64) {
 // windowFunnel on 18.16 takes UInt32 times, so each user's times are given
 // in ms from that user's first step event (a span of 24 days: it reads its UInt32 times as signed).
 func (s *Store) funnelQuery(src source, d *funnel.Definition) (q, consideredUsers, longRows string) {
-	var where []string
-	lo, hi := rangeMs(d)
-	if lo != math.MinInt64 {
-		where = append(where, "t >= "+strconv.FormatInt(lo, 10))
-	}
-	if hi != math.MaxInt64 {
-		where = append(where, "t <= "+strconv.FormatInt(hi, 10))
-	}
-	for _, f := range d.Where {
-		where = append(where, filterSQL(src, f))
-	}
-	considered := "SELECT * FROM " + src.from + " WHERE " + andSQL(where)
 	window := d.Window
 	if window == 0 {
 		window = funnel.DefaultWindow
 	}
 	win := strconv.FormatInt(window.Milliseconds(), 10)
+	// The date range: either it filters every event, or it bounds the
+	// entry (the step-1 event) and lets later steps follow within the
+	// window; the engine says which (rangeBoundsEntry).
+	var where, inRange, entry []string
+	lo, hi := rangeMs(d)
+	if lo != math.MinInt64 {
+		inRange = append(inRange, "t >= "+strconv.FormatInt(lo, 10))
+	}
+	if hi != math.MaxInt64 {
+		inRange = append(inRange, "t <= "+strconv.FormatInt(hi, 10))
+	}
+	for _, f := range d.Where {
+		where = append(where, filterSQL(src, f))
+	}
+	users := append(append([]string(nil), where...), inRange...)
+	if rangeBoundsEntry() {
+		entry = inRange
+		if lo != math.MinInt64 {
+			where = append(where, "t >= "+strconv.FormatInt(lo, 10))
+		}
+		if hi != math.MaxInt64 {
+			where = append(where, "t <= "+strconv.FormatInt(satAdd(hi, window.Milliseconds()), 10))
+		}
+	} else {
+		where = users
+	}
+	considered := "SELECT * FROM " + src.from + " WHERE " + andSQL(where)
 	n := len(d.Steps)
 	conds := make([]string, n)
 	var cols, mask, groups []string
 	for k, st := range d.Steps {
 		conds[k] = "c" + strconv.Itoa(k+1)
-		cols = append(cols, stepSQL(src, st)+" AS "+conds[k])
+		cond := stepSQL(src, st)
+		if k == 0 && len(entry) > 0 {
+			cond = andSQL(append([]string{cond}, entry...))
+		}
+		cols = append(cols, cond+" AS "+conds[k])
 		groups = append(groups, "groupArray("+conds[k]+")")
 		mask = append(mask, conds[k]+" * "+strconv.FormatUint(1<<k, 10))
 	}
@@ -372,8 +392,30 @@ func (s *Store) funnelQuery(src source, d *funnel.Definition) (q, consideredUser
 		" GROUP BY user) GROUP BY level, value, ambiguous, long"
 	longRows = "SELECT user, t, mask, v FROM (" + steps + ") WHERE user IN (SELECT user FROM (" + steps + ") GROUP BY user HAVING max(t) - min(t) > " +
 		strconv.FormatInt(math.MaxInt32, 10) + ") ORDER BY user, t"
-	return q, "SELECT uniqExact(user) FROM (" + considered + ")", longRows
+	return q, "SELECT uniqExact(user) FROM " + src.from + " WHERE " + andSQL(users), longRows
 }
+
+func satAdd(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+// rangeBoundsEntry asks the engine which rule its date range follows, on
+// two events: A on the last day of the range, B just after it within the
+// window. When B counts, the range bounds the entry (the step-1 event);
+// when it does not, the range filters every event. So the SQL follows the
+// engine's rule, whichever release of it this is built with.
+var rangeBoundsEntry = sync.OnceValue(func() bool {
+	day := time.Date(2024, 3, 10, 0, 0, 0, 0, time.UTC)
+	a := day.Add(23*time.Hour + 50*time.Minute).UnixMilli()
+	ev := &funnel.Events{UserStart: []uint32{0, 2}, Time: []int64{a, a + 30*60*1000}, Name: []uint32{0, 1}, Names: []string{"a", "b"}}
+	to := funnel.Date{Time: day}
+	d := &funnel.Definition{Steps: []funnel.Step{{Events: []string{"a"}}, {Events: []string{"b"}}}, Window: funnel.Duration(time.Hour), To: &to}
+	r, err := funnel.Compute(d, ev)
+	return err == nil && len(r.Steps) == 2 && r.Steps[1].Users == 1
+})
 
 // longUsers counts the users whose step events span more than
 // windowFunnel's times below 2^31 ms (24 days) with the embedded
