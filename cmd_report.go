@@ -221,6 +221,11 @@ step; with --by, the same for each segment, marking segments whose step
 conversion differs significantly from the other users (Holm-corrected).
 The table and Markdown headers list every active setting.
 
+With --db clickhouse://HOST:PORT/DATABASE the funnel runs on the server as
+one windowFunnel query and gives the same numbers, without the times between
+steps; settings it cannot compute exactly are refused by name (see
+docs/SEMANTICS.md, "On ClickHouse").
+
 --segment KEY=VALUE keeps the users of one row of the breakdown by KEY
 (with --attribution), so it equals that row of --by KEY. --save NAME saves
 what was computed (flags included) for the dashboard's O and for --saved.
