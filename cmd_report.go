@@ -230,12 +230,7 @@ docs/SEMANTICS.md, "On ClickHouse").
 (with --attribution), so it equals that row of --by KEY. --save NAME saves
 what was computed (flags included) for the dashboard's O and for --saved.
 
-See docs/SEMANTICS.md for exactly what is counted.
-
-With --db clickhouse://HOST:PORT/DATABASE the funnel runs on the server as
-one windowFunnel query and gives the same numbers, without the times between
-steps; settings it cannot compute exactly are refused by name (see
-docs/SEMANTICS.md, "On ClickHouse").`,
+See docs/SEMANTICS.md for exactly what is counted.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkFormat(format, "table", "json", "csv", "markdown"); err != nil {
