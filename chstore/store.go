@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"sort"
 	"strconv"
@@ -75,14 +76,16 @@ func (s *Store) ping(ctx context.Context) error {
 		return err
 	}
 	defer rc.Close()
-	var line [256]byte
-	n, _ := rc.Read(line[:])
-	fields := strings.Split(strings.TrimSpace(string(line[:n])), "\t")
+	line, err := io.ReadAll(io.LimitReader(rc, 256))
+	if err != nil {
+		return s.c.netError(err)
+	}
+	fields := strings.Split(strings.TrimSpace(string(line)), "\t")
 	if len(fields) == 2 {
 		version, hasDB = fields[0], fields[1] == "1"
 	}
 	if version == "" {
-		return fmt.Errorf("unexpected answer %q to SELECT version(): is this a ClickHouse HTTP port?", string(line[:n]))
+		return fmt.Errorf("unexpected answer %q to SELECT version(): is this a ClickHouse HTTP port?", line)
 	}
 	s.version = version
 	if !hasDB {
