@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -63,7 +64,11 @@ Each file is imported in one transaction. A file with any bad row is
 rejected whole and the store is left as it was, unless --skip-bad is given:
 then the good rows are imported and every bad row is written with its line
 and reason to the rejects file. Content already imported into the dataset is
-skipped (use --force to import it again).`,
+skipped (use --force to import it again).
+
+With --db clickhouse://HOST:PORT/DATABASE the file is parsed the same way
+and its events are sent to the server in one batched insert; they become
+visible only once the whole file is in (README, "Events in ClickHouse").`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, files []string) error {
 			if err := needDataset(dataset); err != nil {
@@ -95,8 +100,14 @@ skipped (use --force to import it again).`,
 			if rejects != "" && !o.SkipBad {
 				return usagef("--rejects needs --skip-bad")
 			}
-			st, err := a.open()
+			var st importer
+			ch, err := a.clickhouse(cmd.Context())
 			if err != nil {
+				return err
+			}
+			if ch != nil {
+				st = ch
+			} else if st, err = a.open(); err != nil {
 				return err
 			}
 			failed := 0
@@ -141,7 +152,12 @@ skipped (use --force to import it again).`,
 	return cmd
 }
 
-func importOne(cmd *cobra.Command, st *store.Store, dataset, path, rejects string, o store.ImportOptions) error {
+// importer is the embedded store or ClickHouse.
+type importer interface {
+	Import(ctx context.Context, dataset, source string, r io.Reader, o store.ImportOptions) (store.InsertStats, error)
+}
+
+func importOne(cmd *cobra.Command, st importer, dataset, path, rejects string, o store.ImportOptions) error {
 	var in io.Reader = cmd.InOrStdin()
 	name, size := "stdin", int64(0)
 	if path != "-" {

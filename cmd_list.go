@@ -1,12 +1,11 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
-
-	"microfunnel/store"
 )
 
 func fmtTime(t time.Time) string {
@@ -26,7 +25,7 @@ func (a *app) datasetsCmd() *cobra.Command {
 			if err := checkFormat(format, "table", "json", "csv"); err != nil {
 				return err
 			}
-			st, err := a.open()
+			st, err := a.catalog(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -58,15 +57,15 @@ func nonNil[T any](s []T) []T {
 }
 
 // openForListing checks a per-dataset listing's --format and --dataset, then
-// opens the store.
-func (a *app) openForListing(format, dataset string) (*store.Store, error) {
+// opens the store (embedded or ClickHouse).
+func (a *app) openForListing(ctx context.Context, format, dataset string) (catalog, error) {
 	if err := checkFormat(format, "table", "json", "csv"); err != nil {
 		return nil, err
 	}
 	if err := needDataset(dataset); err != nil {
 		return nil, err
 	}
-	return a.open()
+	return a.catalog(ctx)
 }
 
 func (a *app) eventsCmd() *cobra.Command {
@@ -76,7 +75,7 @@ func (a *app) eventsCmd() *cobra.Command {
 		Short: "List a dataset's event names with event and user counts",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := a.openForListing(format, dataset)
+			st, err := a.openForListing(cmd.Context(), format, dataset)
 			if err != nil {
 				return err
 			}
@@ -104,7 +103,7 @@ func (a *app) propsCmd() *cobra.Command {
 		Short: "List property keys with their type and distinct values, or the top values of one key",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := a.openForListing(format, dataset)
+			st, err := a.openForListing(cmd.Context(), format, dataset)
 			if err != nil {
 				return err
 			}

@@ -262,6 +262,8 @@ type report struct {
 	Definition funnel.Definition `json:"definition"`
 	*funnel.Result
 	Timings timings `json:"timings_ms"`
+	// Notes say what differs from the embedded store's report (ClickHouse).
+	Notes []string `json:"notes,omitempty"`
 }
 
 type timings struct {
@@ -321,6 +323,11 @@ step; with --by, the same for each segment, marking segments whose step
 conversion differs significantly from the other users (Holm-corrected).
 The table and Markdown headers list every active setting.
 
+With --db clickhouse://HOST:PORT/DATABASE the funnel runs on the server as
+one windowFunnel query and gives the same numbers, without the times between
+steps; settings it cannot compute exactly are refused by name (see
+docs/SEMANTICS.md, "On ClickHouse").
+
 --segment KEY=VALUE keeps the users of one row of the breakdown by KEY
 (with --attribution), so it equals that row of --by KEY. --save NAME saves
 what was computed (flags included) for the dashboard's O and for --saved.
@@ -339,6 +346,35 @@ See docs/SEMANTICS.md for exactly what is counted.`,
 			}
 			if save != "" && strings.TrimSpace(save) == "" {
 				return usagef("--save: the name is empty")
+			}
+			if ch, err := a.clickhouse(cmd.Context()); err != nil || ch != nil {
+				if err != nil {
+					return err
+				}
+				if err := ff.oneSource(); err != nil {
+					return err
+				}
+				if ff.saved != "" || save != "" {
+					return usagef("--saved and --save do not work on ClickHouse (saved funnels live in the embedded store)")
+				}
+				def, err := ff.definition(nil)
+				if err != nil {
+					return err
+				}
+				if err := chFlagsOnly(cmd); err != nil {
+					return err
+				}
+				if dataset == "" {
+					if dataset, err = chDefaultDataset(cmd.Context(), ch); err != nil {
+						return err
+					}
+				}
+				rep, err := chReport(cmd.Context(), ch, dataset, def)
+				if err != nil {
+					return err
+				}
+				storeNote(cmd, rep)
+				return writeReport(cmd.OutOrStdout(), rep, format)
 			}
 			st, def, dataset, err := ff.resolve(cmd, a, dataset)
 			if err != nil {

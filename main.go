@@ -14,6 +14,7 @@ import (
 	"github.com/adrg/xdg"
 	"github.com/spf13/cobra"
 
+	"microfunnel/chstore"
 	"microfunnel/store"
 )
 
@@ -49,8 +50,11 @@ func needDataset(name string) error {
 
 // app holds what every command shares.
 type app struct {
-	dbFlag string
-	st     *store.Store
+	dbFlag  string
+	st      *store.Store
+	ch      chFlags
+	chs     *chstore.Store
+	cmdPath string // the command running, for messages
 }
 
 // dbPath is --db, else $MICROFUNNEL_DB, else microfunnel.db in the user's
@@ -69,9 +73,18 @@ func (a *app) dbPath() (string, error) {
 	return p, nil
 }
 
+// open opens the embedded store. With --db clickhouse://, the commands
+// that work on ClickHouse ask a.clickhouse first; the others end here with
+// a clear refusal.
 func (a *app) open() (*store.Store, error) {
 	if a.st != nil {
 		return a.st, nil
+	}
+	if _, ok, err := a.clickhouseURL(); err != nil || ok {
+		if err == nil {
+			err = notOnClickHouse(a.cmdPath, "it reads or writes the embedded store only")
+		}
+		return nil, err
 	}
 	p, err := a.dbPath()
 	if err != nil {
@@ -89,6 +102,10 @@ func (a *app) close() {
 	if a.st != nil {
 		a.st.Close()
 		a.st = nil
+	}
+	if a.chs != nil {
+		a.chs.Close()
+		a.chs = nil
 	}
 }
 
@@ -111,9 +128,11 @@ prints the store's funnel report instead.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return a.runDefault(cmd)
 		},
+		PersistentPreRun:  func(c *cobra.Command, _ []string) { a.cmdPath = c.CommandPath() },
 		PersistentPostRun: func(*cobra.Command, []string) { a.close() },
 	}
-	root.PersistentFlags().StringVar(&a.dbFlag, "db", "", "database file (default $MICROFUNNEL_DB, else microfunnel.db in the user data directory)")
+	root.PersistentFlags().StringVar(&a.dbFlag, "db", "", "database file, or clickhouse://[USER[:PASSWORD]@]HOST:PORT/DATABASE (HTTP port, default 8123) (default $MICROFUNNEL_DB, else microfunnel.db in the user data directory)")
+	a.ch.register(root)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%w (see %s --help)", err, c.CommandPath())}
 	})

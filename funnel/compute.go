@@ -285,45 +285,7 @@ func breakdown(d *Definition, p *plan, ws []*worker, names []string, total []Ste
 			size[v]++
 		}
 	}
-	var vals []int
-	for v := 1; v < nv; v++ {
-		if size[v] > 0 {
-			vals = append(vals, v)
-		}
-	}
-	sort.Slice(vals, func(i, j int) bool {
-		a, b := vals[i], vals[j]
-		if size[a] != size[b] {
-			return size[a] > size[b]
-		}
-		return p.by.Values[a] < p.by.Values[b]
-	})
-	topN := d.TopN
-	if topN == 0 {
-		topN = DefaultTopN
-	}
-	segOf := make([]int, nv)
-	var segNames []string
-	for i, v := range vals {
-		if i < topN {
-			segOf[v] = len(segNames)
-			segNames = append(segNames, p.by.Values[v])
-		}
-	}
-	other := -1
-	if len(vals) > topN {
-		other = len(segNames)
-		segNames = append(segNames, OtherSegment)
-		for _, v := range vals[topN:] {
-			segOf[v] = other
-		}
-	}
-	none := -1
-	if size[0] > 0 {
-		none = len(segNames)
-		segNames = append(segNames, NoneSegment)
-		segOf[0] = none
-	}
+	segOf, segNames := segmentOrder(d, p.by.Values, size)
 	ns := len(segNames)
 	reach := make([][]int64, ns)
 	hist := make([][][]uint32, ns)
@@ -382,8 +344,57 @@ func breakdown(d *Definition, p *plan, ws []*worker, names []string, total []Ste
 		}
 		bd.Segments[s] = Segment{Value: segNames[s], Steps: stepResults(names, reach[s], h, p.window)}
 	}
-	// Each segment's step conversion against everyone else's, Holm-corrected
-	// across the segments at each step.
+	segmentTests(bd, total)
+	return bd
+}
+
+// segmentOrder names the segments of a breakdown over values (values[0] is
+// the empty "no value") with size units each: the top N values by size (ties
+// by value) keep their own segment, the rest fold into (other), units
+// without a value go to (none). segOf maps a value index to its segment.
+func segmentOrder(d *Definition, values []string, size []int64) (segOf []int, segNames []string) {
+	nv := len(values)
+	var vals []int
+	for v := 1; v < nv; v++ {
+		if size[v] > 0 {
+			vals = append(vals, v)
+		}
+	}
+	sort.Slice(vals, func(i, j int) bool {
+		a, b := vals[i], vals[j]
+		if size[a] != size[b] {
+			return size[a] > size[b]
+		}
+		return values[a] < values[b]
+	})
+	topN := d.TopN
+	if topN == 0 {
+		topN = DefaultTopN
+	}
+	segOf = make([]int, nv)
+	for i, v := range vals {
+		if i < topN {
+			segOf[v] = len(segNames)
+			segNames = append(segNames, values[v])
+		}
+	}
+	if len(vals) > topN {
+		for _, v := range vals[topN:] {
+			segOf[v] = len(segNames)
+		}
+		segNames = append(segNames, OtherSegment)
+	}
+	if size[0] > 0 {
+		segOf[0] = len(segNames)
+		segNames = append(segNames, NoneSegment)
+	}
+	return segOf, segNames
+}
+
+// segmentTests tests each segment's step conversion against everyone
+// else's, Holm-corrected across the segments at each step.
+func segmentTests(bd *Breakdown, total []StepResult) {
+	n, ns := len(total), len(bd.Segments)
 	for k := 1; k < n; k++ {
 		ps := make([]float64, ns)
 		for s := range bd.Segments {
@@ -404,7 +415,6 @@ func breakdown(d *Definition, p *plan, ws []*worker, names []string, total []Ste
 			t.Significant = t.Method != "none" && adj[s] < Alpha
 		}
 	}
-	return bd
 }
 
 // Micro measures each of d.Micro against d's funnel over the users

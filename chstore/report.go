@@ -1,0 +1,521 @@
+package chstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"microfunnel/funnel"
+)
+
+// UnsupportedError is a funnel setting ClickHouse cannot compute with the
+// embedded engine's exact semantics: it is refused rather than answered
+// differently.
+type UnsupportedError struct {
+	Setting string // the flag or definition field, as the user wrote it
+	Why     string
+}
+
+func (e *UnsupportedError) Error() string {
+	return fmt.Sprintf("%s is not supported on ClickHouse: %s; it needs the embedded store (--db FILE, see docs/SEMANTICS.md)", e.Setting, e.Why)
+}
+
+// supported are the Definition fields (by JSON name) a ClickHouse funnel
+// computes exactly; any other field that is set is refused, so a field
+// added to the engine later is refused here until it is implemented.
+var supported = map[string]bool{
+	"name": true, "description": true, "steps": true, "window": true, "mode": true, "count": true,
+	"where": true, "from": true, "to": true, "by": true, "attribution": true, "top_n": true,
+	// Micro conversions are not part of a report's funnel.
+	"micro": true,
+}
+
+// Check refuses what ClickHouse cannot compute exactly, naming the setting.
+func Check(d *funnel.Definition) error {
+	b, err := json.Marshal(d)
+	if err != nil {
+		return fmt.Errorf("funnel definition: %w", err)
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(b, &fields); err != nil {
+		return fmt.Errorf("funnel definition: %w", err)
+	}
+	var extra []string
+	for k := range fields {
+		if !supported[k] {
+			extra = append(extra, k)
+		}
+	}
+	sort.Strings(extra)
+	if len(extra) > 0 {
+		k := extra[0]
+		switch k {
+		case "max_gap":
+			return &UnsupportedError{"--max-gap", "ClickHouse 18.16's windowFunnel has no limit between consecutive steps"}
+		case "exclusions":
+			return &UnsupportedError{"exclusions", "windowFunnel cannot stop an attempt at an excluded event"}
+		case "segment":
+			return &UnsupportedError{"--segment", "use --by " + d.Segment.Key + " and read its row"}
+		}
+		return &UnsupportedError{k, "this setting is computed by the embedded engine only"}
+	}
+	switch d.Mode {
+	case "", funnel.Sequential:
+	case funnel.Strict:
+		return &UnsupportedError{"--mode strict", "windowFunnel's strict_order lets a repeated step event pass, where the embedded engine breaks the chain"}
+	default:
+		return &UnsupportedError{"--mode " + string(d.Mode), "windowFunnel counts steps in order only"}
+	}
+	if d.Count == funnel.Totals {
+		return &UnsupportedError{"--count totals", "windowFunnel gives each user's furthest step, not every attempt"}
+	}
+	for _, fs := range allFilters(d) {
+		for _, f := range fs {
+			switch f.Op {
+			case "=", "!=", "in", "not in":
+			default:
+				return &UnsupportedError{"the filter " + f.String(), "number comparisons (" + f.Op + ") follow the embedded store's number rules"}
+			}
+		}
+	}
+	return nil
+}
+
+func allFilters(d *funnel.Definition) [][]funnel.Filter {
+	out := [][]funnel.Filter{d.Where}
+	for _, s := range d.Steps {
+		out = append(out, s.Where)
+	}
+	return out
+}
+
+// Compute runs d on a dataset as one windowFunnel query (and a small one
+// for the time range), so the events stay on the server. The result equals
+// funnel.Compute's on the same events for every setting Check accepts, or
+// is an *UnsupportedError when the data makes an exact answer impossible
+// (ties between steps, an attribution the chains would decide). Times
+// between steps are not computed: MedianMs and P90Ms are 0.
+func (s *Store) Compute(ctx context.Context, name string, d *funnel.Definition) (*funnel.Result, error) {
+	if err := Check(d); err != nil {
+		return nil, err
+	}
+	src, err := s.source(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.checkNames(ctx, name, src, d); err != nil {
+		return nil, fmt.Errorf("dataset %s: %w", name, err)
+	}
+	q, usersQ, longQ := s.funnelQuery(src, d)
+	n := len(d.Steps)
+	lv := funnel.Levels{Reach: make([]int64, n+1)}
+	valueID := map[string]int{"": 0}
+	if d.By != "" {
+		lv.Values = []string{""}
+		lv.ValueReach = [][]int64{make([]int64, n+1)}
+	}
+	var ambiguous, ties, long int64
+	err = s.c.rows(ctx, q, func(f []string) error {
+		if len(f) != 6 {
+			return fmt.Errorf("unexpected funnel row %q", f)
+		}
+		l, err1 := strconv.Atoi(f[0])
+		amb, err2 := strconv.ParseInt(f[2], 10, 64)
+		c, err3 := strconv.ParseInt(f[3], 10, 64)
+		tie, err4 := strconv.ParseInt(f[4], 10, 64)
+		lg, err5 := strconv.ParseInt(f[5], 10, 64)
+		if err1 != nil || err2 != nil || err3 != nil || err4 != nil || err5 != nil || l < 0 || l > n {
+			return fmt.Errorf("unexpected funnel row %q", f)
+		}
+		ties += tie
+		if lg != 0 {
+			// Counted by the embedded engine below.
+			long += c
+			return nil
+		}
+		lv.Users += int(c)
+		lv.Reach[l] += c
+		if l > 0 {
+			ambiguous += amb
+		}
+		if d.By == "" || l == 0 {
+			return nil
+		}
+		v, ok := valueID[f[1]]
+		if !ok {
+			v = len(lv.Values)
+			valueID[f[1]] = v
+			lv.Values = append(lv.Values, f[1])
+			lv.ValueReach = append(lv.ValueReach, make([]int64, n+1))
+		}
+		lv.ValueReach[v][l] += c
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dataset %s: funnel query: %w", name, err)
+	}
+	var users int64
+	err = s.c.rows(ctx, usersQ, func(f []string) error {
+		users, err = strconv.ParseInt(f[0], 10, 64)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dataset %s: users query: %w", name, err)
+	}
+	if long > 0 {
+		if err := s.longUsers(ctx, longQ, d, &lv, valueID); err != nil {
+			return nil, fmt.Errorf("dataset %s: %w", name, err)
+		}
+	}
+	// Users without a step event are not in the funnel query: level 0.
+	lv.Reach[0] += users - int64(lv.Users)
+	lv.Users = int(users)
+	if ties > 0 {
+		return nil, &UnsupportedError{"this funnel on dataset " + name, fmt.Sprintf(
+			"%d users have events of different steps at the same millisecond, which windowFunnel takes in storage order and the embedded engine in step order", ties)}
+	}
+	if ambiguous > 0 {
+		a, _ := funnel.ParseAttribution(d.Attribution)
+		return nil, &UnsupportedError{"--attribution " + a.String() + " with --by " + d.By, fmt.Sprintf(
+			"%d users have several values of %s on the events of their attributed step, and which one counts depends on the chain the embedded engine picks, which windowFunnel does not return", ambiguous, d.By)}
+	}
+	return funnel.FromLevels(d, lv)
+}
+
+// checkNames reports unknown events, keys and values as funnel.CheckNames
+// and funnel.CheckValues do for the embedded store, with the same words.
+func (s *Store) checkNames(ctx context.Context, name string, src source, d *funnel.Definition) error {
+	ev := &funnel.Events{}
+	var err error
+	if s.table == nil {
+		// Names and keys in one scan: "e" + name, "k" + key.
+		err = s.c.rows(ctx, "SELECT arrayJoin(arrayConcat(arrayMap(x -> concat('e', x), groupUniqArray(event)), arrayMap(x -> concat('k', x), groupUniqArrayArray(keys)))) AS x FROM "+src.from+" ORDER BY x", func(f []string) error {
+			if v, ok := strings.CutPrefix(f[0], "e"); ok {
+				ev.Names = append(ev.Names, v)
+			} else {
+				ev.Keys = append(ev.Keys, f[0][1:])
+			}
+			return nil
+		})
+	} else {
+		err = s.c.rows(ctx, "SELECT DISTINCT event FROM "+src.from+" ORDER BY event", func(f []string) error {
+			ev.Names = append(ev.Names, f[0])
+			return nil
+		})
+		if err == nil {
+			ev.Keys, err = s.keys(ctx, name)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if ev.Keys == nil {
+		ev.Keys = []string{}
+	}
+	ev.Loader = func(key string) (*funnel.Property, error) {
+		p := &funnel.Property{Values: []string{""}}
+		err := s.c.rows(ctx, "SELECT DISTINCT "+src.prop(key)+" AS v FROM "+src.from+" WHERE v != '' ORDER BY v", func(f []string) error {
+			p.Values = append(p.Values, f[0])
+			return nil
+		})
+		return p, err
+	}
+	if err := funnel.CheckNames(d, ev); err != nil {
+		return err
+	}
+	return funnel.CheckValues(d, ev)
+}
+
+// filterSQL is one filter as a condition; an event without the key has
+// the value "" (docs/SEMANTICS.md).
+func filterSQL(src source, f funnel.Filter) string {
+	v := src.prop(f.Key)
+	vals := make([]string, len(f.Values))
+	for i, x := range f.Values {
+		vals[i] = quote(x)
+	}
+	list := "(" + strings.Join(vals, ", ") + ")"
+	switch f.Op {
+	case "!=":
+		return v + " != " + vals[0]
+	case "in":
+		return v + " IN " + list
+	case "not in":
+		return v + " NOT IN " + list
+	}
+	return v + " = " + vals[0]
+}
+
+func andSQL(conds []string) string {
+	if len(conds) == 0 {
+		return "1"
+	}
+	return "(" + strings.Join(conds, ") AND (") + ")"
+}
+
+func stepSQL(src source, st funnel.Step) string {
+	names := make([]string, len(st.Events))
+	for i, e := range st.Events {
+		names[i] = quote(e)
+	}
+	conds := []string{"event IN (" + strings.Join(names, ", ") + ")"}
+	for _, f := range st.Where {
+		conds = append(conds, filterSQL(src, f))
+	}
+	return andSQL(conds)
+}
+
+// rangeMs is the date range of d in ms, inclusive (math.MinInt64/MaxInt64
+// when open), with funnel.Compute's rule for a date-only To.
+func rangeMs(d *funnel.Definition) (lo, hi int64) {
+	lo, hi = math.MinInt64, math.MaxInt64
+	if d.From != nil {
+		lo = d.From.UnixMilli()
+	}
+	if d.To != nil {
+		hi = d.To.UnixMilli()
+		if d.To.Equal(d.To.Truncate(24 * time.Hour)) {
+			hi += (24 * time.Hour).Milliseconds() - 1
+		}
+	}
+	return lo, hi
+}
+
+// funnelQuery builds the query on the events that match a step: per user
+// windowFunnel's level, whether events of different steps share a
+// millisecond, whether the user's events span more than windowFunnel's
+// 32-bit times hold, and the breakdown value with whether it is ambiguous;
+// then counts by (level, value, ambiguous). consideredUsers counts the users
+// with any considered event (Result.Users).
+//
+// windowFunnel on 18.16 takes UInt32 times, so each user's times are given
+// in ms from that user's first step event (a span of 24 days: it reads its UInt32 times as signed).
+func (s *Store) funnelQuery(src source, d *funnel.Definition) (q, consideredUsers, longRows string) {
+	window := d.Window
+	if window == 0 {
+		window = funnel.DefaultWindow
+	}
+	win := strconv.FormatInt(window.Milliseconds(), 10)
+	// The date range: either it filters every event, or it bounds the
+	// entry (the step-1 event) and lets later steps follow within the
+	// window; the engine says which (rangeBoundsEntry).
+	var where, inRange, entry []string
+	lo, hi := rangeMs(d)
+	if lo != math.MinInt64 {
+		inRange = append(inRange, "t >= "+strconv.FormatInt(lo, 10))
+	}
+	if hi != math.MaxInt64 {
+		inRange = append(inRange, "t <= "+strconv.FormatInt(hi, 10))
+	}
+	for _, f := range d.Where {
+		where = append(where, filterSQL(src, f))
+	}
+	users := append(append([]string(nil), where...), inRange...)
+	if rangeBoundsEntry() {
+		entry = inRange
+		if lo != math.MinInt64 {
+			where = append(where, "t >= "+strconv.FormatInt(lo, 10))
+		}
+		if hi != math.MaxInt64 {
+			where = append(where, "t <= "+strconv.FormatInt(satAdd(hi, window.Milliseconds()), 10))
+		}
+	} else {
+		where = users
+	}
+	considered := "SELECT * FROM " + src.from + " WHERE " + andSQL(where)
+	n := len(d.Steps)
+	conds := make([]string, n)
+	var cols, mask, groups []string
+	for k, st := range d.Steps {
+		conds[k] = "c" + strconv.Itoa(k+1)
+		cond := stepSQL(src, st)
+		if k == 0 && len(entry) > 0 {
+			cond = andSQL(append([]string{cond}, entry...))
+		}
+		cols = append(cols, cond+" AS "+conds[k])
+		groups = append(groups, "groupArray("+conds[k]+")")
+		mask = append(mask, conds[k]+" * "+strconv.FormatUint(1<<k, 10))
+	}
+	inner := []string{
+		"groupArray(t) AS ts", "arrayReduce('min', ts) AS t0",
+		"arrayReduce('windowFunnel(" + win + ")', arrayMap(x -> toUInt32(x - t0), ts), " + strings.Join(groups, ", ") + ") AS level",
+		"uniqExactIf(t, mask, mask != 0) != uniqExactIf(t, mask != 0) AS tie",
+	}
+	val, amb := "''", "0"
+	if d.By == "" {
+		cols = append(cols, "'' AS v")
+	} else {
+		cols = append(cols, src.prop(d.By)+" AS v")
+		a, _ := funnel.ParseAttribution(d.Attribution)
+		var need []int // 1-based steps whose value may be read
+		switch a.Kind {
+		case "first":
+			need = []int{1}
+		case "last":
+			for k := 1; k <= n; k++ {
+				need = append(need, k)
+			}
+		default:
+			for k := 1; k <= min(a.Step, n); k++ {
+				need = append(need, k)
+			}
+		}
+		for _, k := range need {
+			c := "c" + strconv.Itoa(k)
+			inner = append(inner, "anyIf(v, "+c+") AS v"+strconv.Itoa(k), "uniqExactIf(v, "+c+") > 1 AS a"+strconv.Itoa(k))
+		}
+		// The attributed step of a user at level l.
+		pick := func(prefix string) string {
+			switch a.Kind {
+			case "first":
+				return prefix + "1"
+			}
+			var b strings.Builder
+			b.WriteString("multiIf(")
+			for _, k := range need[:len(need)-1] {
+				fmt.Fprintf(&b, "level = %d, %s%d, ", k, prefix, k)
+			}
+			fmt.Fprintf(&b, "%s%d)", prefix, need[len(need)-1])
+			return b.String()
+		}
+		val, amb = pick("v"), pick("a")
+	}
+	steps := "SELECT user, t, " + strings.Join(cols, ", ") + ", " + strings.Join(mask, " + ") + " AS mask FROM (" + considered + ") WHERE mask != 0"
+	q = "SELECT level, " + val + " AS value, " + amb + " AS ambiguous, count(), sum(tie), long FROM (" +
+		"SELECT user, " + strings.Join(inner, ", ") + ", arrayReduce('max', ts) - t0 > " + strconv.FormatInt(math.MaxInt32, 10) + " AS long FROM (" + steps + ")" +
+		" GROUP BY user) GROUP BY level, value, ambiguous, long"
+	longRows = "SELECT user, t, mask, v FROM (" + steps + ") WHERE user IN (SELECT user FROM (" + steps + ") GROUP BY user HAVING max(t) - min(t) > " +
+		strconv.FormatInt(math.MaxInt32, 10) + ") ORDER BY user, t"
+	return q, "SELECT uniqExact(user) FROM " + src.from + " WHERE " + andSQL(users), longRows
+}
+
+func satAdd(a, b int64) int64 {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+// rangeBoundsEntry asks the engine which rule its date range follows, on
+// two events: A on the last day of the range, B just after it within the
+// window. When B counts, the range bounds the entry (the step-1 event);
+// when it does not, the range filters every event. So the SQL follows the
+// engine's rule, whichever release of it this is built with.
+var rangeBoundsEntry = sync.OnceValue(func() bool {
+	day := time.Date(2024, 3, 10, 0, 0, 0, 0, time.UTC)
+	a := day.Add(23*time.Hour + 50*time.Minute).UnixMilli()
+	ev := &funnel.Events{UserStart: []uint32{0, 2}, Time: []int64{a, a + 30*60*1000}, Name: []uint32{0, 1}, Names: []string{"a", "b"}}
+	to := funnel.Date{Time: day}
+	d := &funnel.Definition{Steps: []funnel.Step{{Events: []string{"a"}}, {Events: []string{"b"}}}, Window: funnel.Duration(time.Hour), To: &to}
+	r, err := funnel.Compute(d, ev)
+	return err == nil && len(r.Steps) == 2 && r.Steps[1].Users == 1
+})
+
+// longUsers counts the users whose step events span more than
+// windowFunnel's times below 2^31 ms (24 days) with the embedded
+// engine, on their step events only (time, which steps each matches, the
+// breakdown value): few users, few rows. Each event becomes a name per set
+// of steps it matches, so the engine sees exactly the server's matches.
+func (s *Store) longUsers(ctx context.Context, q string, d *funnel.Definition, lv *funnel.Levels, valueID map[string]int) error {
+	ev := &funnel.Events{}
+	by := &funnel.Property{Values: []string{""}}
+	vid := map[string]uint32{"": 0}
+	nameID := map[string]uint32{}
+	masks := map[string]uint64{}
+	var last string
+	err := s.c.rows(ctx, q, func(f []string) error {
+		if len(f) != 4 {
+			return fmt.Errorf("unexpected row %q", f)
+		}
+		t, err1 := strconv.ParseInt(f[1], 10, 64)
+		m, err2 := strconv.ParseUint(f[2], 10, 64)
+		if err1 != nil || err2 != nil {
+			return fmt.Errorf("unexpected row %q", f)
+		}
+		if len(ev.Time) == 0 || f[0] != last {
+			ev.UserStart = append(ev.UserStart, uint32(len(ev.Time)))
+			last = f[0]
+		}
+		name := "m" + f[2]
+		id, ok := nameID[name]
+		if !ok {
+			id = uint32(len(ev.Names))
+			nameID[name] = id
+			ev.Names = append(ev.Names, name)
+			masks[name] = m
+		}
+		v, ok := vid[f[3]]
+		if !ok {
+			v = uint32(len(by.Values))
+			vid[f[3]] = v
+			by.Values = append(by.Values, f[3])
+		}
+		ev.Time = append(ev.Time, t)
+		ev.Name = append(ev.Name, id)
+		by.Of = append(by.Of, v)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("users with long spans: %w", err)
+	}
+	ev.UserStart = append(ev.UserStart, uint32(len(ev.Time)))
+	ev.Props = map[string]*funnel.Property{"v": by}
+	ld := funnel.Definition{Window: d.Window, Attribution: d.Attribution, TopN: math.MaxInt32}
+	for k := range d.Steps {
+		st := funnel.Step{Name: d.Steps[k].StepName()}
+		for _, name := range ev.Names {
+			if masks[name]&(1<<k) != 0 {
+				st.Events = append(st.Events, name)
+			}
+		}
+		if len(st.Events) == 0 {
+			st.Events = []string{"(none)"} // matches nothing
+		}
+		ld.Steps = append(ld.Steps, st)
+	}
+	if d.By != "" {
+		ld.By = "v"
+	}
+	res, err := funnel.Compute(&ld, ev)
+	if err != nil {
+		return fmt.Errorf("users with long spans: %w", err)
+	}
+	add := func(reach []int64, steps []funnel.StepResult) {
+		for k := range steps {
+			c := steps[k].Users
+			if k+1 < len(steps) {
+				c -= steps[k+1].Users
+			}
+			reach[k+1] += c
+		}
+	}
+	n := len(d.Steps)
+	users := int64(ev.NumUsers())
+	lv.Users += int(users)
+	lv.Reach[0] += users - res.Steps[0].Users
+	add(lv.Reach, res.Steps)
+	if res.Breakdown == nil {
+		return nil
+	}
+	for _, seg := range res.Breakdown.Segments {
+		value := seg.Value
+		if value == funnel.NoneSegment {
+			value = ""
+		}
+		v, ok := valueID[value]
+		if !ok {
+			v = len(lv.Values)
+			valueID[value] = v
+			lv.Values = append(lv.Values, value)
+			lv.ValueReach = append(lv.ValueReach, make([]int64, n+1))
+		}
+		add(lv.ValueReach[v], seg.Steps)
+	}
+	return nil
+}
