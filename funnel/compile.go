@@ -40,6 +40,8 @@ type plan struct {
 	nMicro     int
 	microNames []uint64
 	microF     []bitFilter
+
+	drop *dropSpec // what else to do with each counted unit (dropoff.go)
 }
 
 // compile validates d against ev and builds the plan.

@@ -127,6 +127,7 @@ type worker struct {
 
 	microDid, microDidMacro []int64
 	macroUsers              int64
+	drop                    *dropAcc // next events of dropped units (dropoff.go)
 	_                       [64]byte
 }
 
@@ -923,6 +924,9 @@ func (w *worker) augment(gm []uint32, used []bool, s int) bool {
 func (w *worker) emit(l int, chain []uint32, timed bool) {
 	if l <= 0 {
 		return
+	}
+	if w.p.drop != nil {
+		w.unit(l, chain)
 	}
 	w.reach[l]++
 	n := w.p.n

@@ -15,6 +15,21 @@ type refUnit struct {
 	level int
 	pos   []int // chain event positions (column indices); any mode: per-step attribution events
 	value string
+	user  int
+	next  []int // positions of the first events after pos[level-1], within the window (up to 3)
+}
+
+// refNext fills in the unit's user and, literally as docs/SEMANTICS.md says,
+// the considered events after its last chain event up to the window's end.
+func refNext(un refUnit, u int, E []int, ev *Events, W int64) refUnit {
+	un.user = u
+	last := un.pos[un.level-1]
+	for _, e := range E {
+		if e > last && ev.Time[e] <= ev.Time[un.pos[0]]+W && len(un.next) < 3 {
+			un.next = append(un.next, e)
+		}
+	}
+	return un
 }
 
 type refResult struct {
@@ -24,6 +39,7 @@ type refResult struct {
 	p90   []int64
 	hist  [][]TimeBucket
 	segs  []refSeg
+	units []refUnit
 }
 
 type refSeg struct {
@@ -206,7 +222,7 @@ func reference(d *Definition, ev *Events) refResult {
 					atL = append(atL, c)
 				}
 			}
-			units = append(units, refUnit{level: L, pos: pickChain(atL)})
+			units = append(units, refNext(refUnit{level: L, pos: pickChain(atL)}, u, E, ev, W))
 			continue
 		}
 		prevEnd := int64(math.MinInt64)
@@ -249,7 +265,7 @@ func reference(d *Definition, ev *Events) refResult {
 					}
 				}
 			}
-			units = append(units, refUnit{level: L, pos: pickChain(pick)})
+			units = append(units, refNext(refUnit{level: L, pos: pickChain(pick)}, u, E, ev, W))
 			prevEnd = end
 		}
 	}
@@ -291,7 +307,7 @@ func reference(d *Definition, ev *Events) refResult {
 		}
 		u.value = refProp(ev, at, d.By)
 	}
-	r := refResult{users: users}
+	r := refResult{users: users, units: units}
 	r.steps, r.med, r.p90, r.hist = refAggregate(units, n, ev, mode == Any, W)
 	if d.By == "" {
 		return r
