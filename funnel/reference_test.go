@@ -133,7 +133,10 @@ func reference(d *Definition, ev *Events) refResult {
 		T := func(i int) int64 { return ev.Time[i] }
 		match := func(i, k int) bool { return refMatches(ev, i, d.Steps[k].Events, d.Steps[k].Where) }
 		if mode == Any {
-			units = append(units, refAny(d, ev, E, n, W, match, inRange)...)
+			for _, un := range refAny(d, ev, E, n, W, match, inRange) {
+				un.user = u
+				units = append(units, un)
+			}
 			continue
 		}
 		// Every valid chain, as positions; chains are built step by step and a
