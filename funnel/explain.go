@@ -37,7 +37,9 @@ type Stop struct {
 }
 
 // fmtTime is a time as the explanations print it: RFC 3339 in UTC, to the ms.
-func fmtTime(ms int64) string { return time.UnixMilli(ms).UTC().Format("2006-01-02T15:04:05.000Z07:00") }
+func fmtTime(ms int64) string {
+	return time.UnixMilli(ms).UTC().Format("2006-01-02T15:04:05.000Z07:00")
+}
 
 // Explain computes user u's counted chain (counting users) and why it
 // stopped. A Segment or breakdown of d is ignored.

@@ -82,7 +82,9 @@ func TestExplainExamples(t *testing.T) {
 		{"an exclusion", []ev{{"A", 0, ""}, {"B", 1, ""}, {"X", 2, ""}, {"C", 3, ""}},
 			func(d *Definition) { d.Exclusions = []Exclusion{{Events: []string{"X"}, From: 2, To: 3}} }, StopExclusion, "an exclusion: X at 1970-01-01T00:02:00.000Z"},
 		{"a step filter that did not match", []ev{{"A", 0, ""}, {"B", 1, ""}, {"C", 2, "mobile"}},
-			func(d *Definition) { d.Steps[2].Where = []Filter{{Key: "device", Op: "=", Values: []string{"desktop"}}} }, StopFilter, "does not match step 3's filter device=desktop"},
+			func(d *Definition) {
+				d.Steps[2].Where = []Filter{{Key: "device", Op: "=", Values: []string{"desktop"}}}
+			}, StopFilter, "does not match step 3's filter device=desktop"},
 		{"max gap", []ev{{"A", 0, ""}, {"B", 1, ""}, {"C", 40, ""}},
 			func(d *Definition) { d.MaxGap = Duration(30 * time.Minute) }, StopMaxGap, "more than the max gap"},
 		{"strict", []ev{{"A", 0, ""}, {"B", 1, ""}, {"X", 2, ""}, {"C", 3, ""}},
