@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -127,5 +128,102 @@ func TestReportNextErrors(t *testing.T) {
 	out, err := run(t, "--db", db, "report", "--preset", "store", "--mode", "any", "--format", "json")
 	if err != nil || !strings.Contains(out, `"dropped_note": "What they did next does not apply in any mode`) || strings.Contains(out, `"dropped": {`) {
 		t.Errorf("any mode: err %v, no note or a dropped:\n%.400s", err, out)
+	}
+}
+
+func TestExplainCLI(t *testing.T) {
+	db := sampleDB(t)
+	out, err := run(t, "--db", db, "users", "--preset", "store", "--dropped-at", "2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, _ := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if len(rows) < 2 {
+		t.Fatalf("no dropped users:\n%s", out)
+	}
+	user, lastAt := rows[1][0], rows[1][1]
+	j, err := run(t, "--db", db, "explain", "--preset", "store", user, "--format", "json", "--limit", "2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var x struct {
+		User    string `json:"user"`
+		Reached int    `json:"reached"`
+		Chain   []struct {
+			Step int    `json:"step"`
+			Time string `json:"time"`
+		} `json:"chain"`
+		Stopped *struct {
+			Reason string `json:"reason"`
+			Step   int    `json:"step"`
+		} `json:"stopped"`
+		Total  int `json:"total_events"`
+		Events []struct {
+			Time       string            `json:"time"`
+			Event      string            `json:"event"`
+			Step       *int              `json:"step"`
+			Properties map[string]string `json:"properties"`
+		} `json:"events"`
+	}
+	if err := json.Unmarshal([]byte(j), &x); err != nil {
+		t.Fatalf("%v\n%s", err, j)
+	}
+	if x.User != user || x.Reached != 2 || len(x.Chain) != 2 || x.Chain[1].Time != lastAt || x.Stopped == nil || x.Stopped.Step != 3 {
+		t.Fatalf("explain disagrees with users (%s at %s):\n%s", user, lastAt, j)
+	}
+	if len(x.Events) != min(2, x.Total) || x.Events[0].Properties == nil {
+		t.Fatalf("paging: %d events of %d", len(x.Events), x.Total)
+	}
+	for _, c := range []struct {
+		args  []string
+		want  string
+		usage bool
+	}{
+		{[]string{user[:len(user)-1]}, "not in dataset store", true},
+		{[]string{user[:len(user)-1]}, "did you mean", true},
+		{[]string{user, "--offset", "100000"}, "--offset 100000: user " + user + " has", true},
+		{[]string{user, "--limit", "-1"}, "--limit and --offset: want 0 or more", true},
+		{[]string{}, "accepts 1 arg(s), received 0", true},
+	} {
+		_, err := run(t, append([]string{"--db", db, "explain", "--preset", "store"}, c.args...)...)
+		var ue usageError
+		if err == nil || !strings.Contains(err.Error(), c.want) || c.usage != errors.As(err, &ue) {
+			t.Errorf("%v: err = %v, want %q (usage %v)", c.args, err, c.want, c.usage)
+		}
+	}
+}
+
+// A user with 100,000 events: explain pages them (200 by default).
+func TestExplainManyEvents(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("user_id,event,time\n")
+	for i := 0; i < 100_000; i++ {
+		name := "browse"
+		switch i {
+		case 10:
+			name = "view"
+		case 99_990:
+			name = "buy" // long after the 7-day window: 10 s apart
+		}
+		b.WriteString("heavy," + name + "," + strconv.Itoa(1_700_000_000+i*10) + "\n")
+	}
+	file := dir + "/many.csv"
+	if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := dir + "/t.db"
+	if _, err := run(t, "--db", db, "import", "--dataset", "many", file); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, "--db", db, "explain", "--dataset", "many", "--steps", "view,buy", "heavy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "events 1-200 of 100000 (--offset 200 for the next)") || strings.Count(out, "\n") > 220 {
+		t.Fatalf("not paged:\n%.600s", out)
+	}
+	if !strings.Contains(out, "stopped: did step 2 buy only after the window closed") {
+		t.Fatalf("reason:\n%.600s", out)
 	}
 }
