@@ -19,9 +19,10 @@ const (
 	inEditor
 	inHelp
 	inCompare
+	inDrop // the drop-off panel (droppanel.go)
 
 	inPanes  = inFunnel | inSegments | inEditor
-	inViews  = inHelp | inCompare
+	inViews  = inHelp | inCompare | inDrop
 	anywhere = inPanes | inViews
 )
 
@@ -120,7 +121,7 @@ func bindingTable(km *KeyMap) []binding {
 		m.seg, cmd = m.seg.Update(k)
 		return cmd
 	}
-	return []binding{
+	return append(dropKeys(km), []binding{
 		// Moving. The segments pane and the compare view move their own
 		// cursor; the funnel and the editor move the focused step.
 		{key: km.Up, group: grpMove, scope: inSegments, foot: footerRank{segments: 7}, run: toPane},
@@ -327,7 +328,7 @@ func bindingTable(km *KeyMap) []binding {
 			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { m.openPresetPicker(); return nil }},
 		{key: kb([]string{"C"}, "C", "compare"), group: grpViews, scope: inPanes, foot: footerRank{funnel: 6},
 			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.openCompare() }},
-	}
+	}...)
 }
 
 // scopeNow is where the user is.
@@ -337,6 +338,8 @@ func (m *Model) scopeNow() scope {
 		return inHelp
 	case m.cmp != nil:
 		return inCompare
+	case m.drop != nil:
+		return inDrop
 	}
 	return [...]scope{inFunnel, inSegments, inEditor}[m.focus]
 }

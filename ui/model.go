@@ -90,6 +90,7 @@ type Model struct {
 	picker    *picker
 	prompt    *prompt
 	cmp       *compareView
+	drop      *dropView // the drop-off panel of a step (droppanel.go)
 	compared  []Comparison
 	savedList []dataset.SavedFunnel
 	showHelp  bool
@@ -209,7 +210,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.w, m.h = msg.Width, msg.Height
 		return m, nil
 	case spinner.TickMsg:
-		if !m.computing && !m.loading && (m.cmp == nil || !m.cmp.loading) {
+		if !m.computing && !m.loading && (m.cmp == nil || !m.cmp.loading) && (m.drop == nil || !m.drop.loading) {
 			return m, nil // let the spinner stop between jobs
 		}
 		var cmd tea.Cmd
@@ -245,6 +246,9 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case settingMsg:
 		m.setErr(msg.err)
+		return m, nil
+	case dropMsg, dropUsersMsg, explainMsg:
+		m.onDropMsg(msg)
 		return m, nil
 	case valuesMsg:
 		return m, m.onValues(msg)

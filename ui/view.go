@@ -95,6 +95,9 @@ func (m *Model) layout() {
 	if m.cmp != nil {
 		m.cmp.SetSize(w, bodyH)
 	}
+	if m.drop != nil {
+		m.drop.SetSize(w, bodyH)
+	}
 	m.fun.allSteps = m.wide()
 	if m.wide() {
 		left := w * 55 / 100
@@ -137,6 +140,8 @@ func (m *Model) View() string {
 		body = m.picker.View()
 	case m.cmp != nil:
 		body = m.cmp.View(m.spin.View())
+	case m.drop != nil:
+		body = m.drop.View(m.spin.View())
 	case m.wide():
 		left := lipgloss.NewStyle().Width(m.fun.w).Render(m.fun.View() + "\n\n" + m.ed.View())
 		right := m.seg.View()
@@ -186,6 +191,8 @@ func (m *Model) focused() interface{ ShortHelp() []key.Binding } {
 		return helpKeys{m}
 	case m.cmp != nil:
 		return m.cmp
+	case m.drop != nil:
+		return m.drop
 	case m.focus == paneSegments:
 		return &m.seg
 	case m.focus == paneEditor:
@@ -242,6 +249,8 @@ func (m *Model) screen() string {
 		return "picker"
 	case m.cmp != nil:
 		return "compare"
+	case m.drop != nil:
+		return "drop-off"
 	}
 	return [...]string{"funnel", "segments", "editor"}[m.focus]
 }
