@@ -205,7 +205,12 @@ func (v *dropView) View(spin string) string {
 	case v.loading:
 		body = []string{spin + " computing…"}
 	case v.path != nil:
-		body = v.path[minInt(v.off, maxInt(0, len(v.path)-1)):]
+		for _, l := range v.path[minInt(v.off, maxInt(0, len(v.path)-1)):] {
+			if len([]rune(l)) > v.w {
+				l = wrapParts(strings.Fields(l), " ", v.w)
+			}
+			body = append(body, strings.Split(l, "\n")...)
+		}
 	case v.listing:
 		n := fmt.Sprintf("%d", len(v.users))
 		if v.more {
