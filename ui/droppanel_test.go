@@ -3,10 +3,10 @@ package ui
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
-	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/charmbracelet/x/exp/teatest"
 
@@ -24,15 +24,20 @@ func (f *fakeBackend) EachUserID(_ context.Context, name string, fn func(u int, 
 }
 
 // runDrop opens the dashboard, sends keys one at a time and returns the
-// final model once text is on screen.
+// final model once text is on screen. A key written "K>text" waits for text
+// after it (the result of a computation the next key needs).
 func runDrop(t *testing.T, w, h int, keys []string, text string) *Model {
 	t.Helper()
 	m := New(context.Background(), testOptions(newFakeBackend()))
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(w, h))
 	waitFor(t, tm, "of prev")
 	for _, k := range keys {
+		k, after, wait := strings.Cut(k, ">")
 		tm.Send(keyMsg(k))
-		time.Sleep(60 * time.Millisecond)
+		if wait {
+			waitFor(t, tm, after)
+		}
+		time.Sleep(40 * time.Millisecond)
 	}
 	waitFor(t, tm, text)
 	if err := tm.Quit(); err != nil {
@@ -53,9 +58,9 @@ func TestDropPanelGolden(t *testing.T) {
 	}{
 		{"next_80x24", 80, 24, []string{"N"}, "L: list these users"},
 		{"next_120x40", 120, 40, []string{"j", "N"}, "L: list these users"},
-		{"offer_80x24", 80, 24, []string{"N", "j", "enter"}, "esc cancels"},
-		{"users_80x24", 80, 24, []string{"N", "L"}, "enter explains one"},
-		{"path_80x24", 80, 24, []string{"N", "L", "enter"}, "stopped:"},
+		{"offer_80x24", 80, 24, []string{"N>list these users", "j", "enter"}, "esc cancels"},
+		{"users_80x24", 80, 24, []string{"N>list these users", "L"}, "enter explains one"},
+		{"path_80x24", 80, 24, []string{"N>list these users", "L>enter explains one", "enter"}, "stopped:"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			fm := runDrop(t, c.w, c.h, c.keys, c.text)
@@ -84,7 +89,7 @@ func TestDropPanelActs(t *testing.T) {
 	for i, ne := range fm.drop.d.Next {
 		if ne.Event != funnel.NextNone && ne.Event != funnel.NextOther {
 			ev = ne.Event
-			keys := []string{"N"}
+			keys := []string{"N>list these users"}
 			for j := 0; j < i; j++ {
 				keys = append(keys, "j")
 			}
@@ -107,5 +112,4 @@ func TestDropPanelActs(t *testing.T) {
 	if last.drop != nil {
 		t.Error("a panel on the last step")
 	}
-	_ = tea.KeyMsg{}
 }
