@@ -227,3 +227,39 @@ func TestExplainManyEvents(t *testing.T) {
 		t.Fatalf("reason:\n%.600s", out)
 	}
 }
+
+// explain lists the ids identity stitching merged into the user.
+func TestExplainMergedIDs(t *testing.T) {
+	dir := t.TempDir()
+	lines := `{"type":"track","event":"view","anonymousId":"anon-1","timestamp":"2026-09-01T10:00:00Z"}
+{"type":"identify","userId":"alice","anonymousId":"anon-1","timestamp":"2026-09-01T10:01:00Z"}
+{"type":"track","event":"buy","userId":"alice","timestamp":"2026-09-01T10:02:00Z"}
+{"type":"track","event":"view","userId":"bob","timestamp":"2026-09-01T10:00:00Z"}
+`
+	file := dir + "/segment.ndjson"
+	if err := os.WriteFile(file, []byte(lines), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := dir + "/t.db"
+	if _, err := run(t, "--db", db, "import", "--dataset", "seg", file); err != nil {
+		t.Fatal(err)
+	}
+	out, err := run(t, "--db", db, "explain", "--dataset", "seg", "--steps", "view,buy", "alice", "--format", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var x struct {
+		Reached int      `json:"reached"`
+		Merged  []string `json:"merged_ids"`
+	}
+	if err := json.Unmarshal([]byte(out), &x); err != nil {
+		t.Fatal(err)
+	}
+	if x.Reached != 2 || strings.Join(x.Merged, ",") != "anon-1" {
+		t.Fatalf("got %+v\n%s", x, out)
+	}
+	out, err = run(t, "--db", db, "explain", "--dataset", "seg", "--steps", "view,buy", "bob")
+	if err != nil || strings.Contains(out, "merged ids") || !strings.Contains(out, "never did step 2 buy") {
+		t.Fatalf("bob: %v\n%s", err, out)
+	}
+}

@@ -17,15 +17,7 @@ var errStop = errors.New("stop")
 // is returned as is.
 func (s *Store) EachUserID(ctx context.Context, dataset string, fn func(u int, id string) error) error {
 	var fnErr error
-	err := s.inReadTx(ctx, func(tx *sql.Tx) error {
-		id, err := s.datasetID(ctx, tx, dataset)
-		if err != nil {
-			return err
-		}
-		m, err := readMeta(ctx, tx, id)
-		if err != nil {
-			return err
-		}
+	err := s.withMeta(ctx, dataset, func(tx *sql.Tx, m dsMeta) error {
 		rows, err := tx.QueryContext(ctx, `SELECT data FROM packs WHERE dataset_id = ? AND part = ? AND version = ? ORDER BY seq`, m.id, partUserDict, m.version)
 		if err != nil {
 			return err
@@ -89,15 +81,7 @@ func (s *Store) FindUser(ctx context.Context, dataset, user string) (int, error)
 // other ids, sorted), none when it has no others.
 func (s *Store) MergedIDs(ctx context.Context, dataset, user string) ([]string, error) {
 	var out []string
-	err := s.inReadTx(ctx, func(tx *sql.Tx) error {
-		id, err := s.datasetID(ctx, tx, dataset)
-		if err != nil {
-			return err
-		}
-		m, err := readMeta(ctx, tx, id)
-		if err != nil {
-			return err
-		}
+	err := s.withMeta(ctx, dataset, func(tx *sql.Tx, m dsMeta) error {
 		ids, err := loadIdentities(ctx, tx, m, 0)
 		if err != nil {
 			return err
@@ -113,4 +97,19 @@ func (s *Store) MergedIDs(ctx context.Context, dataset, user string) ([]string, 
 		return nil, fmt.Errorf("merged ids of %s in %s: %w", user, dataset, err)
 	}
 	return out, nil
+}
+
+// withMeta runs fn in a read transaction with the dataset's metadata.
+func (s *Store) withMeta(ctx context.Context, dataset string, fn func(tx *sql.Tx, m dsMeta) error) error {
+	return s.inReadTx(ctx, func(tx *sql.Tx) error {
+		id, err := s.datasetID(ctx, tx, dataset)
+		if err != nil {
+			return err
+		}
+		m, err := readMeta(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		return fn(tx, m)
+	})
 }
