@@ -121,7 +121,7 @@ func bindingTable(km *KeyMap) []binding {
 		m.seg, cmd = m.seg.Update(k)
 		return cmd
 	}
-	return append(dropKeys(km), []binding{
+	return []binding{
 		// Moving. The segments pane and the compare view move their own
 		// cursor; the funnel and the editor move the focused step.
 		{key: km.Up, group: grpMove, scope: inSegments, foot: footerRank{segments: 7}, run: toPane},
@@ -328,7 +328,75 @@ func bindingTable(km *KeyMap) []binding {
 			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { m.openPresetPicker(); return nil }},
 		{key: kb([]string{"C"}, "C", "compare"), group: grpViews, scope: inPanes, foot: footerRank{funnel: 6},
 			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.openCompare() }},
-	}...)
+
+		// The drop-off panel of a step (droppanel.go).
+		{key: kb([]string{"N"}, "N", "who left, what next"), group: grpViews, scope: inFunnel,
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.openDrop() }, disabled: noDrop},
+		{key: kb([]string{"esc"}, "esc", "back"), group: grpMove, scope: inDrop,
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd {
+				d := m.drop
+				switch {
+				case d.path != nil:
+					d.path, d.off = nil, 0
+				case d.listing:
+					d.listing = false
+				case d.offer != "":
+					d.offer = ""
+				default:
+					m.drop = nil
+				}
+				return nil
+			}},
+		{key: km.Up, group: grpMove, scope: inDrop, run: func(m *Model, _ tea.KeyMsg) tea.Cmd { m.drop.move(-1); return nil }},
+		{key: km.Down, group: grpMove, scope: inDrop, run: func(m *Model, _ tea.KeyMsg) tea.Cmd { m.drop.move(+1); return nil }},
+		{key: kb([]string{"enter"}, "enter", "choose"), group: grpViews, scope: inDrop,
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd {
+				d := m.drop
+				switch {
+				case d.path != nil || d.loading:
+				case d.listing && len(d.users) > 0:
+					d.loading = true
+					return tea.Batch(m.tick(), explainCmd(m.def, m.ev, d.users[d.ucur]))
+				case !d.listing:
+					if d.offer = d.chosen(); d.offer == "" {
+						m.setStatus("(none) and (other) are not events: pick a named one")
+					}
+				}
+				return nil
+			}},
+		{key: kb([]string{"L"}, "L", "list users"), group: grpViews, scope: inDrop,
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd {
+				d := m.drop
+				d.listing, d.offer, d.loading = true, "", true
+				return tea.Batch(m.tick(), dropUsersCmd(m.ctx, m.be, m.dataset, m.def, m.ev, d.step))
+			}, disabled: func(m *Model) string {
+				if m.drop.d == nil || m.drop.d.Users == 0 {
+					return "nobody stopped at this step"
+				}
+				return ""
+			}},
+		{key: kb([]string{"s"}, "s", "add as step"), group: grpViews, scope: inDrop,
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd {
+				d := m.drop
+				e, at := d.offer, d.step
+				m.drop = nil
+				return m.change("add step "+e, func(def *funnel.Definition) error {
+					i, err := insertStep(def, at, e)
+					m.step = i
+					return err
+				})
+			}, disabled: needOffer},
+		{key: kb([]string{"x"}, "x", "add as exclusion"), group: grpViews, scope: inDrop,
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd {
+				d := m.drop
+				e, at := d.offer, d.step
+				m.drop = nil
+				return m.change(fmt.Sprintf("exclude %s between steps %d and %d", e, at+1, at+2), func(def *funnel.Definition) error {
+					def.Exclusions = append(def.Exclusions, funnel.Exclusion{Events: []string{e}, From: at + 1, To: at + 2})
+					return nil
+				})
+			}, disabled: needOffer},
+	}
 }
 
 // scopeNow is where the user is.
