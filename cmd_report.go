@@ -31,12 +31,13 @@ type funnelFlags struct {
 }
 
 // overTime is what the report adds over time: a trend per interval, and the
-// same funnel over another range.
+// same funnel over another range; and what the dropped users did next.
 type overTime struct {
 	interval string
 	versus   string
 	vFrom    funnel.Date
 	vTo      funnel.Date
+	drop     *funnel.DropOptions // nil: no next events
 }
 
 func (f *funnelFlags) register(cmd *cobra.Command) {
@@ -288,7 +289,12 @@ func computeReportOver(cmd *cobra.Command, st *store.Store, dataset string, def 
 		return nil, err
 	}
 	t1 := time.Now()
-	res, err := funnel.Compute(&def, ev)
+	var res *funnel.Result
+	if over.drop != nil {
+		res, err = funnel.ComputeDropped(&def, ev, *over.drop)
+	} else {
+		res, err = funnel.Compute(&def, ev)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("dataset %s: %w", dataset, err)
 	}
@@ -314,6 +320,7 @@ func computeReportOver(cmd *cobra.Command, st *store.Store, dataset string, def 
 func (a *app) reportCmd() *cobra.Command {
 	var ff funnelFlags
 	var dataset, format, save string
+	var next funnel.DropOptions
 	cmd := &cobra.Command{
 		Use:   "report --dataset NAME (--steps \"a,b|c,d\" | --funnel FILE | --preset NAME | --saved NAME) [flags]",
 		Short: "Print a funnel with drop-off bars, by segment, as a table, JSON, CSV or Markdown",
@@ -338,6 +345,13 @@ entry (UTC, weeks from Monday). --versus C..D puts the same funnel over the
 entry range C..D beside the --from/--to one, with each step's difference
 and a two-proportion test.
 
+Under each step users stopped at, "what they did next": the first event
+after that step's event of their counted chain and no later than the
+window's end, "(none)" when there is none, by users; --next-top N keeps N
+(default 10) and folds the rest into "(other)", --next-depth 2 or 3 gives
+paths of that many events. In JSON it is each step's "dropped". It does
+not apply in any mode (the report says so). CSV leaves it out.
+
 See docs/SEMANTICS.md for exactly what is counted.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -347,6 +361,13 @@ See docs/SEMANTICS.md for exactly what is counted.`,
 			if save != "" && strings.TrimSpace(save) == "" {
 				return usagef("--save: the name is empty")
 			}
+			if next.Top < 1 {
+				return usagef("--next-top %d: want at least 1 next event per step", next.Top)
+			}
+			if next.Depth < 1 || next.Depth > funnel.MaxNextDepth {
+				return usagef("--next-depth %d: want 1, 2 or 3 events after the step", next.Depth)
+			}
+			ff.over.drop = &next
 			if ch, err := a.clickhouse(cmd.Context()); err != nil || ch != nil {
 				if err != nil {
 					return err
@@ -397,6 +418,8 @@ See docs/SEMANTICS.md for exactly what is counted.`,
 	cmd.Flags().StringVar(&save, "save", "", "save the funnel computed (with every flag) under this name in the dataset")
 	cmd.Flags().StringVarP(&dataset, "dataset", "d", "", "dataset (default: the preset's sample dataset, or the only dataset)")
 	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json, csv or markdown")
+	cmd.Flags().IntVar(&next.Top, "next-top", funnel.DefaultNextTop, "what the dropped users did next: events kept per step before the rest fold into (other)")
+	cmd.Flags().IntVar(&next.Depth, "next-depth", 1, "what the dropped users did next: 1 event, or paths of 2 or 3")
 	ff.register(cmd)
 	ff.registerTime(cmd)
 	return cmd

@@ -139,7 +139,7 @@ prints the store's funnel report instead.`,
 	root.AddCommand(
 		a.importCmd(),
 		a.datasetsCmd(), a.eventsCmd(), a.propsCmd(), a.dropCmd(), a.exportCmd(),
-		a.reportCmd(), a.driversCmd(), a.funnelsCmd(), a.sampleCmd(), a.presetsCmd(), a.compareCmd(), a.uiCmd(), a.benchCmd(),
+		a.reportCmd(), a.driversCmd(), a.usersCmd(), a.explainCmd(), a.funnelsCmd(), a.sampleCmd(), a.presetsCmd(), a.compareCmd(), a.uiCmd(), a.benchCmd(),
 	)
 	usageArgs(root)
 	return root

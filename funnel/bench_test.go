@@ -148,3 +148,32 @@ func BenchmarkTrend10MWeek(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(len(res.Trend)), "periods")
 }
+
+// BenchmarkDropped10M is report's recompute with what the dropped users did
+// next at every step, depth 1 and paths of 3. Each iteration also runs the
+// plain Compute right before it, so that on a shared machine the two meet
+// the same load: "added" is the fastest with-next run over the fastest plain
+// one, minus one (the target is at most 1, i.e. 1x more).
+func BenchmarkDropped10M(b *testing.B) {
+	ev := benchEvents(10_000_000)
+	for _, depth := range []int{1, 3} {
+		b.Run(fmt.Sprintf("depth%d", depth), func(b *testing.B) {
+			d := benchDef("")
+			plain, with := time.Duration(1<<62), time.Duration(1<<62)
+			for i := 0; i < b.N; i++ {
+				t0 := time.Now()
+				if _, err := Compute(d, ev); err != nil {
+					b.Fatal(err)
+				}
+				t1 := time.Now()
+				if _, err := ComputeDropped(d, ev, DropOptions{Depth: depth}); err != nil {
+					b.Fatal(err)
+				}
+				plain, with = min(plain, t1.Sub(t0)), min(with, time.Since(t1))
+			}
+			b.ReportMetric(float64(plain.Microseconds())/1000, "plain-ms")
+			b.ReportMetric(float64(with.Microseconds())/1000, "next-ms")
+			b.ReportMetric(float64(with)/float64(plain)-1, "added")
+		})
+	}
+}

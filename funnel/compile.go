@@ -41,7 +41,8 @@ type plan struct {
 	microNames []uint64
 	microF     []bitFilter
 
-	drv *drvSpec // Drivers' part; nil otherwise
+	drv  *drvSpec  // Drivers' part; nil otherwise
+	drop *dropSpec // what else to do with each counted unit (dropoff.go)
 }
 
 // compile validates d against ev and builds the plan.

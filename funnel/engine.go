@@ -128,6 +128,7 @@ type worker struct {
 	microDid, microDidMacro []int64
 	macroUsers              int64
 	drv                     *drvState // Drivers' counts, made on first use
+	drop                    *dropAcc  // next events of dropped units (dropoff.go)
 	_                       [64]byte
 }
 
@@ -927,6 +928,9 @@ func (w *worker) emit(l int, chain []uint32, timed bool) {
 	}
 	if w.p.drv != nil {
 		w.driverUnit(l, chain)
+	}
+	if w.p.drop != nil {
+		w.unit(l, chain)
 	}
 	w.reach[l]++
 	n := w.p.n

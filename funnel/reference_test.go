@@ -15,6 +15,21 @@ type refUnit struct {
 	level int
 	pos   []int // chain event positions (column indices); any mode: per-step attribution events
 	value string
+	user  int
+	next  []int // positions of the first events after pos[level-1], within the window (up to 3)
+}
+
+// refNext fills in the unit's user and, literally as docs/SEMANTICS.md says,
+// the considered events after its last chain event up to the window's end.
+func refNext(un refUnit, u int, E []int, ev *Events, W int64) refUnit {
+	un.user = u
+	last := un.pos[un.level-1]
+	for _, e := range E {
+		if e > last && ev.Time[e] <= ev.Time[un.pos[0]]+W && len(un.next) < 3 {
+			un.next = append(un.next, e)
+		}
+	}
+	return un
 }
 
 type refResult struct {
@@ -118,7 +133,10 @@ func reference(d *Definition, ev *Events) refResult {
 		T := func(i int) int64 { return ev.Time[i] }
 		match := func(i, k int) bool { return refMatches(ev, i, d.Steps[k].Events, d.Steps[k].Where) }
 		if mode == Any {
-			units = append(units, refAny(d, ev, E, n, W, match, inRange)...)
+			for _, un := range refAny(d, ev, E, n, W, match, inRange) {
+				un.user = u
+				units = append(units, un)
+			}
 			continue
 		}
 		// Every valid chain, as positions; chains are built step by step and a
@@ -207,7 +225,7 @@ func reference(d *Definition, ev *Events) refResult {
 					atL = append(atL, c)
 				}
 			}
-			units = append(units, refUnit{level: L, pos: pickChain(atL)})
+			units = append(units, refNext(refUnit{level: L, pos: pickChain(atL)}, u, E, ev, W))
 			continue
 		}
 		prevEnd := int64(math.MinInt64)
@@ -250,7 +268,7 @@ func reference(d *Definition, ev *Events) refResult {
 					}
 				}
 			}
-			units = append(units, refUnit{level: L, pos: pickChain(pick)})
+			units = append(units, refNext(refUnit{level: L, pos: pickChain(pick)}, u, E, ev, W))
 			prevEnd = end
 		}
 	}

@@ -17,6 +17,8 @@ type Result struct {
 	Trend    []Period `json:"trend,omitempty"`
 	// Versus is the same funnel over another entry range (AddVersus).
 	Versus *Versus `json:"versus,omitempty"`
+	// DroppedNote says why ComputeDropped gave no steps a Dropped (any mode).
+	DroppedNote string `json:"dropped_note,omitempty"`
 }
 
 // Interval is a 95% Wilson score interval.
@@ -40,6 +42,9 @@ type StepResult struct {
 	// TimeHistogram counts the same times in log-spaced bars (steps from 2,
 	// not in any mode); the bars sum to Users.
 	TimeHistogram []TimeBucket `json:"time_histogram,omitempty"`
+	// Dropped is who stopped at this step and what they did next
+	// (ComputeDropped; steps before the last, not in any mode).
+	Dropped *Dropped `json:"dropped,omitempty"`
 }
 
 // Breakdown splits the funnel by one property's value.

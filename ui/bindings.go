@@ -20,9 +20,10 @@ const (
 	inHelp
 	inCompare
 	inDrivers
+	inDrop // the drop-off panel (droppanel.go)
 
 	inPanes  = inFunnel | inSegments | inEditor
-	inViews  = inHelp | inCompare | inDrivers
+	inViews  = inHelp | inCompare | inDrivers | inDrop
 	anywhere = inPanes | inViews
 )
 
@@ -371,6 +372,74 @@ func bindingTable(km *KeyMap) []binding {
 				m.drv = nil
 				return nil
 			}},
+
+		// The drop-off panel of a step (droppanel.go).
+		{key: kb([]string{"N"}, "N", "who left, what next"), group: grpViews, scope: inFunnel,
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.openDrop() }, disabled: noDrop},
+		{key: kb([]string{"esc"}, "esc", "back"), group: grpMove, scope: inDrop,
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd {
+				d := m.drop
+				switch {
+				case d.path != nil:
+					d.path, d.off = nil, 0
+				case d.listing:
+					d.listing = false
+				case d.offer != "":
+					d.offer = ""
+				default:
+					m.drop = nil
+				}
+				return nil
+			}},
+		{key: km.Up, group: grpMove, scope: inDrop, run: func(m *Model, _ tea.KeyMsg) tea.Cmd { m.drop.move(-1); return nil }},
+		{key: km.Down, group: grpMove, scope: inDrop, run: func(m *Model, _ tea.KeyMsg) tea.Cmd { m.drop.move(+1); return nil }},
+		{key: kb([]string{"enter"}, "enter", "choose"), group: grpViews, scope: inDrop,
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd {
+				d := m.drop
+				switch {
+				case d.path != nil || d.loading:
+				case d.listing && len(d.users) > 0:
+					d.loading = true
+					return tea.Batch(m.tick(), explainCmd(m.def, m.ev, d.users[d.ucur]))
+				case !d.listing:
+					if d.offer = d.chosen(); d.offer == "" {
+						m.setStatus("(none) and (other) are not events: pick a named one")
+					}
+				}
+				return nil
+			}},
+		{key: kb([]string{"L"}, "L", "list users"), group: grpViews, scope: inDrop,
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd {
+				d := m.drop
+				d.listing, d.offer, d.loading = true, "", true
+				return tea.Batch(m.tick(), dropUsersCmd(m.ctx, m.be, m.dataset, m.def, m.ev, d.step))
+			}, disabled: func(m *Model) string {
+				if m.drop.d == nil || m.drop.d.Users == 0 {
+					return "nobody stopped at this step"
+				}
+				return ""
+			}},
+		{key: kb([]string{"s"}, "s", "add as step"), group: grpViews, scope: inDrop,
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd {
+				d := m.drop
+				e, at := d.offer, d.step
+				m.drop = nil
+				return m.change("add step "+e, func(def *funnel.Definition) error {
+					i, err := insertStep(def, at, e)
+					m.step = i
+					return err
+				})
+			}, disabled: needOffer},
+		{key: kb([]string{"x"}, "x", "add as exclusion"), group: grpViews, scope: inDrop,
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd {
+				d := m.drop
+				e, at := d.offer, d.step
+				m.drop = nil
+				return m.change(fmt.Sprintf("exclude %s between steps %d and %d", e, at+1, at+2), func(def *funnel.Definition) error {
+					def.Exclusions = append(def.Exclusions, funnel.Exclusion{Events: []string{e}, From: at + 1, To: at + 2})
+					return nil
+				})
+			}, disabled: needOffer},
 	}
 }
 
@@ -383,6 +452,8 @@ func (m *Model) scopeNow() scope {
 		return inCompare
 	case m.drv != nil:
 		return inDrivers
+	case m.drop != nil:
+		return inDrop
 	}
 	return [...]scope{inFunnel, inSegments, inEditor}[m.focus]
 }

@@ -91,6 +91,7 @@ type Model struct {
 	prompt    *prompt
 	cmp       *compareView
 	drv       *driversView // the drivers view when open
+	drop      *dropView    // the drop-off panel of a step (droppanel.go)
 	compared  []Comparison
 	savedList []dataset.SavedFunnel
 	showHelp  bool
@@ -210,7 +211,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.w, m.h = msg.Width, msg.Height
 		return m, nil
 	case spinner.TickMsg:
-		if !m.computing && !m.loading && (m.cmp == nil || !m.cmp.loading) && (m.drv == nil || !m.drv.loading) {
+		if !m.computing && !m.loading && (m.cmp == nil || !m.cmp.loading) && (m.drv == nil || !m.drv.loading) && (m.drop == nil || !m.drop.loading) {
 			return m, nil // let the spinner stop between jobs
 		}
 		var cmd tea.Cmd
@@ -249,6 +250,9 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case settingMsg:
 		m.setErr(msg.err)
+		return m, nil
+	case dropMsg, dropUsersMsg, explainMsg:
+		m.onDropMsg(msg)
 		return m, nil
 	case valuesMsg:
 		return m, m.onValues(msg)

@@ -105,6 +105,9 @@ func RenderReport(w io.Writer, res *funnel.Result, opts ReportOptions) error {
 	if t := timesSection(st, res.Steps, width); t != "" {
 		b.WriteString("\n" + t)
 	}
+	if t := droppedSection(st, res, width); t != "" {
+		b.WriteString("\n" + t)
+	}
 	if t := versusSection(st, res, width); t != "" {
 		b.WriteString("\n" + t)
 	}
@@ -263,6 +266,7 @@ func RenderMarkdown(w io.Writer, res *funnel.Result, opts ReportOptions) error {
 			fmtPct(s.Conversion), prev, drop, dropPct, fmtPct(s.ConversionCI.Low), fmtPct(s.ConversionCI.High), med, p90)
 	}
 	b.WriteString(timesMarkdown(res.Steps))
+	b.WriteString(droppedMarkdown(res))
 	b.WriteString(versusMarkdown(res))
 	b.WriteString(trendMarkdown(res))
 	if bd := res.Breakdown; bd != nil && len(bd.Segments) > 0 {

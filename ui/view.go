@@ -98,6 +98,9 @@ func (m *Model) layout() {
 	if m.drv != nil {
 		m.drv.SetSize(w, bodyH)
 	}
+	if m.drop != nil {
+		m.drop.SetSize(w, bodyH)
+	}
 	m.fun.allSteps = m.wide()
 	if m.wide() {
 		left := w * 55 / 100
@@ -142,6 +145,8 @@ func (m *Model) View() string {
 		body = m.cmp.View(m.spin.View())
 	case m.drv != nil:
 		body = m.drv.View(m.spin.View())
+	case m.drop != nil:
+		body = m.drop.View(m.spin.View())
 	case m.wide():
 		left := lipgloss.NewStyle().Width(m.fun.w).Render(m.fun.View() + "\n\n" + m.ed.View())
 		right := m.seg.View()
@@ -193,6 +198,8 @@ func (m *Model) focused() interface{ ShortHelp() []key.Binding } {
 		return m.cmp
 	case m.drv != nil:
 		return m.drv
+	case m.drop != nil:
+		return m.drop
 	case m.focus == paneSegments:
 		return &m.seg
 	case m.focus == paneEditor:
@@ -251,6 +258,8 @@ func (m *Model) screen() string {
 		return "compare"
 	case m.drv != nil:
 		return "drivers"
+	case m.drop != nil:
+		return "drop-off"
 	}
 	return [...]string{"funnel", "segments", "editor"}[m.focus]
 }
