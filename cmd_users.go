@@ -23,46 +23,16 @@ type funnelOn struct {
 }
 
 // resolveFunnel reads the funnel flags (one of --steps, --funnel, --preset,
-// --saved), opens the database and loads the dataset, as report does.
+// --saved), opens the database and loads the dataset with the funnel's
+// names checked, as report does.
 func (a *app) resolveFunnel(cmd *cobra.Command, ff *funnelFlags, dataset string) (*funnelOn, error) {
-	if err := ff.oneSource(); err != nil {
-		return nil, err
-	}
-	var def funnel.Definition
-	var err error
-	if ff.saved == "" {
-		if def, err = ff.definition(nil); err != nil {
-			return nil, err
-		}
-	}
-	st, err := a.open()
+	st, def, dataset, err := ff.resolve(cmd, a, dataset)
 	if err != nil {
 		return nil, err
 	}
-	if ff.saved != "" {
-		f, err := findSaved(cmd, st, dataset, ff.saved)
-		if err != nil {
-			return nil, fmt.Errorf("--saved: %w", err)
-		}
-		dataset = f.Dataset
-		if def, err = ff.definition(&f.Definition); err != nil {
-			return nil, err
-		}
-	}
-	if dataset == "" {
-		if dataset, err = defaultDataset(cmd, st, ff.preset); err != nil {
-			return nil, err
-		}
-	}
-	ev, err := st.Load(cmd.Context(), dataset)
+	ev, err := loadChecked(cmd, st, dataset, &def, ff.preset)
 	if err != nil {
 		return nil, err
-	}
-	if err := funnel.CheckNames(&def, ev); err != nil {
-		return nil, fmt.Errorf("dataset %s: %w", dataset, err)
-	}
-	if err := funnel.CheckValues(&def, ev); err != nil {
-		return nil, fmt.Errorf("dataset %s: %w", dataset, err)
 	}
 	return &funnelOn{st: st, dataset: dataset, def: def, ev: ev}, nil
 }
