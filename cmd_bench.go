@@ -229,7 +229,7 @@ func runBench(ctx context.Context, out, log io.Writer, dir string, n, runs int, 
 	fmt.Fprintf(out, "| import (Import call) | %.2f s, %s events/s | ≥ 1,000,000 events/s |\n", importOnly.Seconds(), count(int64(float64(n)/importOnly.Seconds())))
 	fmt.Fprintf(out, "| import incl. WAL checkpoint on close | %.2f s, %s events/s | |\n", importAll.Seconds(), count(int64(float64(n)/importAll.Seconds())))
 	fmt.Fprintf(out, "| cold: new process, open + first funnel (best / median of 3) | %s / %s | ≤ 1 s |\n", msf(slices.Min(colds)), msf(median(colds)))
-	fmt.Fprintf(out, "| load columns in process (packed copy) | %s | |\n", msf(load))
+	fmt.Fprintf(out, "| load the user, time and event columns, in process | %s | |\n", msf(load))
 	fmt.Fprintf(out, "| warm recompute, no breakdown (median / max of %d) | %s / %s | ≤ 80 ms |\n", runs, msf(median(plain)), msf(slices.Max(plain)))
 	fmt.Fprintf(out, "| warm recompute, by country, 20 values (median / max) | %s / %s | ≤ 100 ms |\n", msf(median(byCountry)), msf(slices.Max(byCountry)))
 	fmt.Fprintf(out, "| warm recompute, by device, 3 values (median / max) | %s / %s | ≤ 100 ms |\n", msf(median(byDevice)), msf(slices.Max(byDevice)))
