@@ -178,8 +178,12 @@ func (f funnelPane) details() string {
 		head,
 		fmt.Sprintf("%s dropped off (%s of %s)", fmtInt(s.DropOff), fmtPct(s.DropOffShare), fmtInt(prev.Users)),
 		fmt.Sprintf("time from previous: median %s, p90 %s", fmtMs(s.MedianMs), fmtMs(s.P90Ms)),
-		fmt.Sprintf("from step 1 %s (95%% CI %s–%s)", fmtPct(s.Conversion), fmtPct(s.ConversionCI.Low), fmtPct(s.ConversionCI.High)),
 	}
+	if h := timeSpark(s.TimeHistogram); h != "" {
+		lo, hi := timeRange(s.TimeHistogram)
+		parts = append(parts, "times "+lo+" "+h+" "+hi)
+	}
+	parts = append(parts, fmt.Sprintf("from step 1 %s (95%% CI %s–%s)", fmtPct(s.Conversion), fmtPct(s.ConversionCI.Low), fmtPct(s.ConversionCI.High)))
 	return st.Text.Render(wrapParts(parts, " · ", f.w))
 }
 
