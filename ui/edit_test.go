@@ -255,6 +255,8 @@ func TestTeatestInvalidFilterAndUndo(t *testing.T) {
 	waitFor(t, tm, "(changed)")
 	send("u")
 	waitFor(t, tm, "undid delete step 1")
+	// The undo recomputes (funnel and trend): wait for it to land.
+	waitSettled(t, tm, "Funnel · all users")
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
 	}

@@ -76,7 +76,8 @@ type Model struct {
 	renaming  string
 	computing bool
 	res       *funnel.Result
-	resErr    error // why the last computation gave no result
+	resErr    error      // why the last computation gave no result
+	spark     sparkTrend // res's conversion per period, under the funnel
 	took      time.Duration
 
 	focus pane
@@ -424,6 +425,7 @@ func (m *Model) onComputed(msg computedMsg) tea.Cmd {
 		m.setStatus("")
 	}
 	m.res, m.took = msg.res, msg.dur
+	m.spark = sparkTrend{every: msg.every, periods: msg.trend, err: msg.trendErr}
 	if msg.ev != nil {
 		m.ev = msg.ev
 	}

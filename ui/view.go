@@ -48,19 +48,20 @@ func (m *Model) syncPanes() {
 
 	f := &m.fun
 	f.def, f.cursor, f.active = m.def, m.step, m.focus == paneFunnel
-	f.steps, f.grouped, f.label, f.waiting = nil, nil, "", ""
+	f.steps, f.grouped, f.label, f.waiting, f.spark = nil, nil, "", "", sparkTrend{}
 	switch {
 	case m.res != nil:
 		f.steps = m.res.Steps
+		f.spark = m.spark
 		f.label = "all users"
 		if s := m.def.Segment; s != nil {
 			f.label = "segment " + s.String()
 		}
 		if g := m.seg.markedSeries(); len(g) >= 2 {
-			f.grouped = g
+			f.grouped, f.spark = g, sparkTrend{}
 			f.label = fmt.Sprintf("%d marked segments of %s", len(g), m.seg.bd.Property)
 		} else if seg, ok := m.seg.current(); ok && m.focus == paneSegments && len(seg.Steps) == len(m.res.Steps) && seg.Value != m.seg.filtered {
-			f.steps = seg.Steps
+			f.steps, f.spark = seg.Steps, sparkTrend{} // the trend is the whole funnel's
 			f.label = "preview " + m.seg.bd.Property + "=" + seg.Value + " · enter filters"
 		}
 	case m.computing:
