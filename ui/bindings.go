@@ -20,10 +20,11 @@ const (
 	inHelp
 	inCompare
 	inDrivers
-	inDrop // the drop-off panel (droppanel.go)
+	inDrop  // the drop-off panel (droppanel.go)
+	inTrend // the trend view (trendview.go)
 
 	inPanes  = inFunnel | inSegments | inEditor
-	inViews  = inHelp | inCompare | inDrivers | inDrop
+	inViews  = inHelp | inCompare | inDrivers | inDrop | inTrend
 	anywhere = inPanes | inViews
 )
 
@@ -373,6 +374,20 @@ func bindingTable(km *KeyMap) []binding {
 				return nil
 			}},
 
+		// The trend view (trendview.go).
+		{key: kb([]string{"T"}, "T", "trend"), group: grpViews, scope: inPanes, foot: footerRank{funnel: 13},
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.openTrend() }, disabled: noTrend},
+		{key: kb([]string{"esc", "T"}, "esc", "back"), group: grpMove, scope: inTrend,
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { m.trv = nil; return nil }},
+		{key: km.Up, group: grpMove, scope: inTrend, run: func(m *Model, _ tea.KeyMsg) tea.Cmd { m.trv.move(-1); return nil }},
+		{key: km.Down, group: grpMove, scope: inTrend, run: func(m *Model, _ tea.KeyMsg) tea.Cmd { m.trv.move(+1); return nil }},
+		{key: kb([]string{"d"}, "d", "by day"), group: grpViews, scope: inTrend,
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.setEvery(funnel.Day) }},
+		{key: kb([]string{"w"}, "w", "by week"), group: grpViews, scope: inTrend,
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.setEvery(funnel.Week) }},
+		{key: kb([]string{"m"}, "m", "by month"), group: grpViews, scope: inTrend,
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.setEvery(funnel.Month) }},
+
 		// The drop-off panel of a step (droppanel.go).
 		{key: kb([]string{"N"}, "N", "who left, what next"), group: grpViews, scope: inFunnel,
 			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.openDrop() }, disabled: noDrop},
@@ -454,6 +469,8 @@ func (m *Model) scopeNow() scope {
 		return inDrivers
 	case m.drop != nil:
 		return inDrop
+	case m.trv != nil:
+		return inTrend
 	}
 	return [...]scope{inFunnel, inSegments, inEditor}[m.focus]
 }

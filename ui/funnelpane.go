@@ -51,7 +51,7 @@ func (f funnelPane) sparkLine() string {
 		return ""
 	}
 	ps := f.spark.periods
-	row := st.Faint.Render("  per "+f.spark.every+" ") + st.Bar.Render(convSpark(ps)) + st.Faint.Render("  "+trendEnds(ps))
+	row := st.Faint.Render("  per "+f.spark.every+" ") + st.Bar.Render(convSpark(ps)) + st.Faint.Render("  "+trendEnds(ps)+" · T trend")
 	return truncate(row, f.w)
 }
 

@@ -93,6 +93,7 @@ type Model struct {
 	cmp       *compareView
 	drv       *driversView // the drivers view when open
 	drop      *dropView    // the drop-off panel of a step (droppanel.go)
+	trv       *trendView   // the trend view (trendview.go)
 	compared  []Comparison
 	savedList []dataset.SavedFunnel
 	showHelp  bool
@@ -212,7 +213,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.w, m.h = msg.Width, msg.Height
 		return m, nil
 	case spinner.TickMsg:
-		if !m.computing && !m.loading && (m.cmp == nil || !m.cmp.loading) && (m.drv == nil || !m.drv.loading) && (m.drop == nil || !m.drop.loading) {
+		if !m.computing && !m.loading && (m.cmp == nil || !m.cmp.loading) && (m.drv == nil || !m.drv.loading) && (m.drop == nil || !m.drop.loading) && (m.trv == nil || !m.trv.loading) {
 			return m, nil // let the spinner stop between jobs
 		}
 		var cmd tea.Cmd
@@ -251,6 +252,9 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case settingMsg:
 		m.setErr(msg.err)
+		return m, nil
+	case trendMsg:
+		m.onTrend(msg)
 		return m, nil
 	case dropMsg, dropUsersMsg, explainMsg:
 		m.onDropMsg(msg)

@@ -82,3 +82,55 @@ func TestTrendOfMatchesAddTrend(t *testing.T) {
 		}
 	}
 }
+
+func TestCIBar(t *testing.T) {
+	p := func(lo, c, hi float64) funnel.Period {
+		return funnel.Period{Users: 10, Conversion: c, ConversionCI: funnel.Interval{Low: lo, High: hi}}
+	}
+	cases := []struct {
+		name string
+		p    funnel.Period
+		top  float64
+		w    int
+		want string
+	}{
+		{"each part two cells", p(0.1, 0.2, 0.3), 0.3, 6, "██▓▓──"},
+		{"half the scale", p(0.1, 0.2, 0.3), 0.6, 6, "█▓─"},
+		{"nobody converted", p(0, 0, 0.3), 0.3, 3, "───"},
+		{"all converted", p(0.7, 1, 1), 1, 10, "███████▓▓▓"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := ciBar(c.p, c.top, c.w); got != c.want {
+				t.Fatalf("ciBar = %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
+// T opens the trend view on the sparkline's periods, d/w/m switch the
+// period (recomputed in a command), esc goes back.
+func TestTrendViewKeys(t *testing.T) {
+	h := newHarness(t, newFakeBackend(), 100, 30)
+	m := h.m
+	if m.res == nil || m.spark.every != funnel.Week || len(m.spark.periods) != 5 {
+		t.Fatalf("sparkline %s with %d periods", m.spark.every, len(m.spark.periods))
+	}
+	h.keys("T")
+	if m.trv == nil || m.scopeNow() != inTrend || len(m.trv.periods) != 5 {
+		t.Fatalf("trend view %+v", m.trv)
+	}
+	for _, c := range []struct {
+		key, every string
+		n          int
+	}{{"d", funnel.Day, 30}, {"m", funnel.Month, 1}, {"w", funnel.Week, 5}} {
+		h.keys(c.key)
+		if v := m.trv; v.loading || v.err != nil || v.every != c.every || len(v.periods) != c.n {
+			t.Fatalf("%s: every %s, %d periods, err %v", c.key, v.every, len(v.periods), v.err)
+		}
+	}
+	h.keys("esc")
+	if m.trv != nil || m.scopeNow() != inFunnel {
+		t.Fatal("esc did not close the trend view")
+	}
+}

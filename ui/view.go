@@ -102,6 +102,9 @@ func (m *Model) layout() {
 	if m.drop != nil {
 		m.drop.SetSize(w, bodyH)
 	}
+	if m.trv != nil {
+		m.trv.SetSize(w, bodyH)
+	}
 	m.fun.allSteps = m.wide()
 	if m.wide() {
 		left := w * 55 / 100
@@ -148,6 +151,8 @@ func (m *Model) View() string {
 		body = m.drv.View(m.spin.View())
 	case m.drop != nil:
 		body = m.drop.View(m.spin.View())
+	case m.trv != nil:
+		body = m.trv.View(m.spin.View())
 	case m.wide():
 		left := lipgloss.NewStyle().Width(m.fun.w).Render(m.fun.View() + "\n\n" + m.ed.View())
 		right := m.seg.View()
@@ -201,6 +206,8 @@ func (m *Model) focused() interface{ ShortHelp() []key.Binding } {
 		return m.drv
 	case m.drop != nil:
 		return m.drop
+	case m.trv != nil:
+		return m.trv
 	case m.focus == paneSegments:
 		return &m.seg
 	case m.focus == paneEditor:
@@ -261,6 +268,8 @@ func (m *Model) screen() string {
 		return "drivers"
 	case m.drop != nil:
 		return "drop-off"
+	case m.trv != nil:
+		return "trend"
 	}
 	return [...]string{"funnel", "segments", "editor"}[m.focus]
 }
