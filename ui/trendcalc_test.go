@@ -98,6 +98,7 @@ func TestCIBar(t *testing.T) {
 		{"half the scale", p(0.1, 0.2, 0.3), 0.6, 6, "█▓─"},
 		{"nobody converted", p(0, 0, 0.3), 0.3, 3, "───"},
 		{"all converted", p(0.7, 1, 1), 1, 10, "███████▓▓▓"},
+		{"interval past the end", p(0.1, 0.2, 0.9), 0.3, 6, "██▓▓─›"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

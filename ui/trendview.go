@@ -75,8 +75,11 @@ func noTrend(m *Model) string {
 	return ""
 }
 
+// trendRows is how many periods the view shows at once.
+func (v *trendView) trendRows() int { return maxInt(1, v.h-1-2) }
+
 func (v *trendView) move(delta int) {
-	v.off = minInt(maxInt(0, v.off+delta), maxInt(0, len(v.periods)-1))
+	v.off = minInt(maxInt(0, v.off+delta), maxInt(0, len(v.periods)-v.trendRows()))
 }
 
 func (v *trendView) View(spin string) string {
@@ -93,7 +96,7 @@ func (v *trendView) View(spin string) string {
 		body = []string{"Nobody entered the funnel in the date range."}
 	default:
 		body = trendBars(st, v.periods, v.every, v.w)
-		rows := maxInt(1, v.h-1-2)
+		rows := v.trendRows()
 		head, rest := body[:1], body[1:]
 		off := minInt(v.off, maxInt(0, len(rest)-rows))
 		end := minInt(len(rest), off+rows)
@@ -101,22 +104,26 @@ func (v *trendView) View(spin string) string {
 		if off > 0 || end < len(rest) {
 			body = append(body, st.Faint.Render(fmt.Sprintf("periods %d–%d of %d · j/k scroll", off+1, end, len(rest))))
 		}
-		body = append(body, st.Faint.Render("█ to the 95% CI's low · ▓ to the conversion · ─ to the CI's high"))
+		body = append(body, st.Faint.Render("█ to the 95% CI's low · ▓ to the conversion · ─ to the CI's high (› past the end)"))
 	}
 	return fitLines(clamp(title+"\n"+strings.Join(body, "\n"), v.w, v.h), v.h)
 }
 
 // trendBars is a header, then a row per period: its start, entered,
-// converted, conversion and interval, and a bar on one scale for all (the
-// highest interval end fills it).
+// converted, conversion and interval, and a bar on one scale for all: 1.5x
+// the highest conversion fills it, so that the wide interval of a small
+// period does not flatten the others (an interval past the end shows ›).
 func trendBars(st *Styles, ps []funnel.Period, every string, width int) []string {
 	head := padRight(every, 11) + padLeft("entered", 9) + padLeft("conv.", 8) + padLeft("conv. %", 9) + "  " + padRight("95% CI", 13)
 	barW := maxInt(0, width-len([]rune(head))-2)
-	var top float64
+	var top, high float64
 	for _, p := range ps {
 		if p.Users > 0 {
-			top = max(top, p.ConversionCI.High)
+			top, high = max(top, 1.5*p.Conversion), max(high, p.ConversionCI.High)
 		}
+	}
+	if top == 0 {
+		top = high
 	}
 	out := []string{st.Faint.Render(strings.TrimRight(head, " "))}
 	for _, p := range ps {
@@ -146,6 +153,11 @@ func ciBar(p funnel.Period, top float64, w int) string {
 		default:
 			b.WriteRune(' ')
 		}
+	}
+	if p.ConversionCI.High > top && w > 0 {
+		r := []rune(b.String())
+		r[w-1] = '›'
+		return string(r)
 	}
 	return strings.TrimRight(b.String(), " ")
 }
