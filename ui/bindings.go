@@ -378,7 +378,24 @@ func bindingTable(km *KeyMap) []binding {
 		{key: kb([]string{"T"}, "T", "trend"), group: grpViews, scope: inPanes, foot: footerRank{funnel: 13},
 			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.openTrend() }, disabled: noTrend},
 		{key: kb([]string{"esc", "T"}, "esc", "back"), group: grpMove, scope: inTrend,
-			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { m.trv = nil; return nil }},
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd {
+				if m.trv.vs != nil {
+					m.trv.vs = nil
+					return nil
+				}
+				m.trv = nil
+				return nil
+			}},
+		{key: kb([]string{"p"}, "p", "vs period before"), group: grpViews, scope: inTrend,
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.openVersus() }, disabled: func(m *Model) string {
+				if m.trv.loading {
+					return "wait for the trend to be computed"
+				}
+				if len(m.trv.periods) < 2 {
+					return "comparing periods needs two of them: d switches to days"
+				}
+				return ""
+			}},
 		{key: km.Up, group: grpMove, scope: inTrend, run: func(m *Model, _ tea.KeyMsg) tea.Cmd { m.trv.move(-1); return nil }},
 		{key: km.Down, group: grpMove, scope: inTrend, run: func(m *Model, _ tea.KeyMsg) tea.Cmd { m.trv.move(+1); return nil }},
 		{key: kb([]string{"d"}, "d", "by day"), group: grpViews, scope: inTrend,

@@ -10,4 +10,5 @@ var (
 	computeDrivers             = funnel.Drivers
 	addTrend                   = funnel.AddTrend
 	periodsOf                  = funnel.Periods
+	addVersus                  = funnel.AddVersus
 )

@@ -38,6 +38,7 @@ func TestGoldenScreens(t *testing.T) {
 		{name: "drivers_120x40", w: 120, h: 40, keys: []string{"v", "down", "enter"}, text: "Break down by"},
 		{name: "trend_80x24", w: 80, h: 24, keys: []string{"T"}, text: "Trend by week"},
 		{name: "trend_day_120x40", w: 120, h: 40, keys: []string{"T", "d"}, text: "2024-03-15"},
+		{name: "trend_versus_80x24", w: 80, h: 24, keys: []string{"T", "p"}, text: "Holm-adjusted"},
 		{name: "help_100x30", w: 100, h: 30, keys: []string{"?"}, text: "add OR event"},
 		{name: "wide_200x60", w: 200, h: 60, keys: []string{"b", "b"}, text: "Segments by device"},
 		{name: "toosmall_30x8", w: 30, h: 8, text: "oo small"},

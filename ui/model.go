@@ -256,6 +256,9 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case trendMsg:
 		m.onTrend(msg)
 		return m, nil
+	case versusMsg:
+		m.onVersus(msg)
+		return m, nil
 	case dropMsg, dropUsersMsg, explainMsg:
 		m.onDropMsg(msg)
 		return m, nil

@@ -135,3 +135,33 @@ func TestTrendViewKeys(t *testing.T) {
 		t.Fatal("esc did not close the trend view")
 	}
 }
+
+// p compares the trend's last period with the one before: each side's
+// entries are the trend's own counts for those periods (a different path:
+// AddTrend's periods against Compute over a date range).
+func TestTrendVersusPeriodBefore(t *testing.T) {
+	for _, every := range []string{"d", "w"} {
+		h := newHarness(t, newFakeBackend(), 100, 30)
+		m := h.m
+		h.keys("T", every, "p")
+		v := m.trv
+		if v.err != nil || v.vs == nil || v.vs.Versus == nil {
+			t.Fatalf("%s: versus %v err %v", every, v.vs, v.err)
+		}
+		ps := v.periods
+		last, prev := ps[len(ps)-1], ps[len(ps)-2]
+		vs := v.vs.Versus
+		if v.vs.Steps[0].Users != last.Users || vs.Steps[0].Users != prev.Users ||
+			v.vs.Steps[len(v.vs.Steps)-1].Users != last.Converted || vs.Steps[len(vs.Steps)-1].Users != prev.Converted {
+			t.Fatalf("%s: this %d/%d other %d/%d, trend %+v %+v", every, v.vs.Steps[0].Users, v.vs.Steps[len(v.vs.Steps)-1].Users,
+				vs.Steps[0].Users, vs.Steps[len(vs.Steps)-1].Users, last, prev)
+		}
+		if vs.ThisFrom != last.Start || vs.From != prev.Start {
+			t.Fatalf("%s: ranges %s vs %s, periods %s and %s", every, vs.ThisFrom, vs.From, last.Start, prev.Start)
+		}
+		h.keys("esc")
+		if m.trv == nil || m.trv.vs != nil {
+			t.Fatalf("%s: esc should go back to the bars", every)
+		}
+	}
+}

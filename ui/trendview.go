@@ -20,7 +20,8 @@ type trendView struct {
 	periods []funnel.Period
 	last    string // the last step's name: conversion is to it
 	off     int
-	seq     int // the request the view waits for
+	seq     int            // the request the view waits for
+	vs      *funnel.Result // this period vs the one before (p), nil when not shown
 }
 
 type trendMsg struct {
@@ -57,8 +58,22 @@ func (m *Model) setEvery(every string) tea.Cmd {
 		return nil
 	}
 	v.seq++
-	v.every, v.loading, v.err, v.off = every, true, nil, 0
+	v.every, v.loading, v.err, v.off, v.vs = every, true, nil, 0, nil
 	return tea.Batch(m.tick(), trendCmd(v.seq, m.res, m.def.Clone(), m.ev, every))
+}
+
+// openVersus compares the trend's last period with the one before.
+func (m *Model) openVersus() tea.Cmd {
+	v := m.trv
+	v.seq++
+	v.loading, v.err = true, nil
+	return tea.Batch(m.tick(), versusCmd(v.seq, m.compute, m.def.Clone(), m.ev, v.periods, v.every))
+}
+
+func (m *Model) onVersus(msg versusMsg) {
+	if v := m.trv; v != nil && msg.seq == v.seq {
+		v.loading, v.vs, v.err = false, msg.res, msg.err
+	}
 }
 
 func (m *Model) onTrend(msg trendMsg) {
@@ -85,13 +100,16 @@ func (v *trendView) move(delta int) {
 func (v *trendView) View(spin string) string {
 	st := v.st
 	title := st.PaneActive.Render("Trend by "+v.every+" of entry") +
-		st.Faint.Render(" · conversion to "+v.last+" · d/w/m by day/week/month")
+		st.Faint.Render(" · conversion to "+v.last+" · d/w/m by day/week/month · p vs before")
 	var body []string
 	switch {
 	case v.err != nil:
 		body = []string{st.Err.Render(v.err.Error())}
 	case v.loading:
 		body = []string{spin + " computing…"}
+	case v.vs != nil:
+		title = st.PaneActive.Render("This "+v.every+" vs the one before") + st.Faint.Render(" · esc back to the trend")
+		body = strings.Split(strings.TrimRight(versusSection(st, v.vs, v.w), "\n"), "\n")
 	case len(v.periods) == 0:
 		body = []string{"Nobody entered the funnel in the date range."}
 	default:
