@@ -379,8 +379,8 @@ func bindingTable(km *KeyMap) []binding {
 			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.openTrend() }, disabled: noTrend},
 		{key: kb([]string{"esc", "T"}, "esc", "back"), group: grpMove, scope: inTrend,
 			run: func(m *Model, _ tea.KeyMsg) tea.Cmd {
-				if m.trv.vs != nil {
-					m.trv.vs = nil
+				if v := m.trv; v.vs != nil || (v.err != nil && len(v.periods) > 0) {
+					v.vs, v.err = nil, nil // back to the bars
 					return nil
 				}
 				m.trv = nil
