@@ -391,6 +391,9 @@ func bindingTable(km *KeyMap) []binding {
 				if m.trv.loading {
 					return "wait for the trend to be computed"
 				}
+				if len(m.trv.periods) == 0 {
+					return "nobody entered the funnel in the date range"
+				}
 				if len(m.trv.periods) < 2 {
 					return "comparing periods needs two of them: d switches to days"
 				}

@@ -100,7 +100,7 @@ func (v *trendView) move(delta int) {
 func (v *trendView) View(spin string) string {
 	st := v.st
 	title := st.PaneActive.Render("Trend by "+v.every+" of entry") +
-		st.Faint.Render(" · conversion to "+v.last+" · d/w/m by day/week/month · p vs before")
+		st.Faint.Render(" · to "+v.last+" · d/w/m day/week/month · p vs before")
 	var body []string
 	switch {
 	case v.err != nil:
