@@ -20,10 +20,11 @@ const (
 	inHelp
 	inCompare
 	inDrivers
-	inDrop // the drop-off panel (droppanel.go)
+	inDrop  // the drop-off panel (droppanel.go)
+	inTrend // the trend view (trendview.go)
 
 	inPanes  = inFunnel | inSegments | inEditor
-	inViews  = inHelp | inCompare | inDrivers | inDrop
+	inViews  = inHelp | inCompare | inDrivers | inDrop | inTrend
 	anywhere = inPanes | inViews
 )
 
@@ -373,6 +374,40 @@ func bindingTable(km *KeyMap) []binding {
 				return nil
 			}},
 
+		// The trend view (trendview.go).
+		{key: kb([]string{"T"}, "T", "trend"), group: grpViews, scope: inPanes, foot: footerRank{funnel: 13},
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.openTrend() }, disabled: noTrend},
+		{key: kb([]string{"esc", "T"}, "esc", "back"), group: grpMove, scope: inTrend,
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd {
+				if v := m.trv; v.vs != nil || (v.err != nil && len(v.periods) > 0) {
+					v.vs, v.err = nil, nil // back to the bars
+					return nil
+				}
+				m.trv = nil
+				return nil
+			}},
+		{key: kb([]string{"p"}, "p", "vs period before"), group: grpViews, scope: inTrend,
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.openVersus() }, disabled: func(m *Model) string {
+				if m.trv.loading {
+					return "wait for the trend to be computed"
+				}
+				if len(m.trv.periods) == 0 {
+					return "nobody entered the funnel in the date range"
+				}
+				if len(m.trv.periods) < 2 {
+					return "comparing periods needs two of them: d switches to days"
+				}
+				return ""
+			}},
+		{key: km.Up, group: grpMove, scope: inTrend, run: func(m *Model, _ tea.KeyMsg) tea.Cmd { m.trv.move(-1); return nil }},
+		{key: km.Down, group: grpMove, scope: inTrend, run: func(m *Model, _ tea.KeyMsg) tea.Cmd { m.trv.move(+1); return nil }},
+		{key: kb([]string{"d"}, "d", "by day"), group: grpViews, scope: inTrend,
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.setEvery(funnel.Day) }},
+		{key: kb([]string{"w"}, "w", "by week"), group: grpViews, scope: inTrend,
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.setEvery(funnel.Week) }},
+		{key: kb([]string{"m"}, "m", "by month"), group: grpViews, scope: inTrend,
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.setEvery(funnel.Month) }},
+
 		// The drop-off panel of a step (droppanel.go).
 		{key: kb([]string{"N"}, "N", "who left, what next"), group: grpViews, scope: inFunnel,
 			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.openDrop() }, disabled: noDrop},
@@ -454,6 +489,8 @@ func (m *Model) scopeNow() scope {
 		return inDrivers
 	case m.drop != nil:
 		return inDrop
+	case m.trv != nil:
+		return inTrend
 	}
 	return [...]scope{inFunnel, inSegments, inEditor}[m.focus]
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"strings"
@@ -254,7 +255,19 @@ func TestTeatestInvalidFilterAndUndo(t *testing.T) {
 	send("esc", "d")
 	waitFor(t, tm, "(changed)")
 	send("u")
-	waitFor(t, tm, "undid delete step 1")
+	// The undo recomputes (funnel and trend): wait for its note and the
+	// header drawn without its spinner.
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		i := bytes.LastIndex(b, []byte("counting users"))
+		if i < 0 || !bytes.Contains(b, []byte("undid delete step 1")) {
+			return false
+		}
+		rest := b[i:]
+		if j := bytes.IndexAny(rest, "\r\n"); j >= 0 {
+			rest = rest[:j]
+		}
+		return !bytes.Contains(rest, []byte("computing"))
+	}, teatest.WithDuration(5*time.Second), teatest.WithCheckInterval(5*time.Millisecond))
 	if err := tm.Quit(); err != nil {
 		t.Fatal(err)
 	}

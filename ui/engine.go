@@ -8,4 +8,7 @@ var (
 	defaultCompute ComputeFunc = funnel.Compute
 	parseFilter                = funnel.ParseFilter
 	computeDrivers             = funnel.Drivers
+	addTrend                   = funnel.AddTrend
+	periodsOf                  = funnel.Periods
+	addVersus                  = funnel.AddVersus
 )

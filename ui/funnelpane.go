@@ -30,6 +30,29 @@ type funnelPane struct {
 	// allSteps: there is room for every step's details in a table rather
 	// than the focused step's in a line or two.
 	allSteps bool
+	spark    sparkTrend
+}
+
+// sparkTrend is the funnel's conversion per period of entry, drawn as a
+// sparkline under the steps; err is why there is none.
+type sparkTrend struct {
+	every   string
+	periods []funnel.Period
+	err     error
+}
+
+// sparkLine is the sparkline row, "" when there is nothing to draw.
+func (f funnelPane) sparkLine() string {
+	st := f.st
+	switch {
+	case f.spark.err != nil:
+		return truncate(st.Faint.Render("  trend: "+f.spark.err.Error()), f.w)
+	case len(f.spark.periods) < 2:
+		return ""
+	}
+	ps := f.spark.periods
+	row := st.Faint.Render("  per "+f.spark.every+" ") + st.Bar.Render(convSpark(ps)) + st.Faint.Render("  "+trendEnds(ps)+" · T trend")
+	return truncate(row, f.w)
 }
 
 func (f *funnelPane) SetSize(w, h int) { f.w, f.h = w, h }
@@ -43,13 +66,17 @@ func (f funnelPane) Height() int {
 	if len(f.grouped) >= 2 {
 		return 1 + n*(1+len(f.grouped))
 	}
+	spark := 0
+	if len(f.steps) > 0 && f.sparkLine() != "" {
+		spark = 1
+	}
 	if f.allSteps && len(f.steps) > 0 {
-		return 1 + 1 + n + 1 + 2 + len(f.steps)
+		return 1 + 1 + n + spark + 1 + 2 + len(f.steps)
 	}
 	if len(f.steps) == 0 && f.waiting != "" {
 		return 1 + maxInt(n, 1) + 2
 	}
-	return 1 + 1 + maxInt(n, 1) + 1 + len(strings.Split(f.details(), "\n"))
+	return 1 + 1 + maxInt(n, 1) + spark + 1 + len(strings.Split(f.details(), "\n"))
 }
 
 // HeightWithin is Height when that fits in max; grouped bars that do not
@@ -131,8 +158,16 @@ func (f *funnelPane) View() string {
 		}
 		// The title and the column header stay; the step rows scroll so the
 		// focused one is always in sight; the details take what is left.
-		from, to := window(len(rows), f.cursor, maxInt(1, f.h-2))
+		spark := f.sparkLine()
+		reserve := 2
+		if spark != "" {
+			reserve = 3
+		}
+		from, to := window(len(rows), f.cursor, maxInt(1, f.h-reserve))
 		lines = append([]string{l.headerRow(st)}, rows[from:to]...)
+		if spark != "" {
+			lines = append(lines, spark)
+		}
 		if f.allSteps && to-from == len(rows) {
 			lines = append(lines, "", f.stepTable())
 		} else {
@@ -178,8 +213,12 @@ func (f funnelPane) details() string {
 		head,
 		fmt.Sprintf("%s dropped off (%s of %s)", fmtInt(s.DropOff), fmtPct(s.DropOffShare), fmtInt(prev.Users)),
 		fmt.Sprintf("time from previous: median %s, p90 %s", fmtMs(s.MedianMs), fmtMs(s.P90Ms)),
-		fmt.Sprintf("from step 1 %s (95%% CI %s–%s)", fmtPct(s.Conversion), fmtPct(s.ConversionCI.Low), fmtPct(s.ConversionCI.High)),
 	}
+	if h := timeSpark(s.TimeHistogram); h != "" {
+		lo, hi := timeRange(s.TimeHistogram)
+		parts = append(parts, "times "+lo+" "+h+" "+hi)
+	}
+	parts = append(parts, fmt.Sprintf("from step 1 %s (95%% CI %s–%s)", fmtPct(s.Conversion), fmtPct(s.ConversionCI.Low), fmtPct(s.ConversionCI.High)))
 	return st.Text.Render(wrapParts(parts, " · ", f.w))
 }
 

@@ -76,7 +76,8 @@ type Model struct {
 	renaming  string
 	computing bool
 	res       *funnel.Result
-	resErr    error // why the last computation gave no result
+	resErr    error      // why the last computation gave no result
+	spark     sparkTrend // res's conversion per period, under the funnel
 	took      time.Duration
 
 	focus pane
@@ -92,6 +93,7 @@ type Model struct {
 	cmp       *compareView
 	drv       *driversView // the drivers view when open
 	drop      *dropView    // the drop-off panel of a step (droppanel.go)
+	trv       *trendView   // the trend view (trendview.go)
 	compared  []Comparison
 	savedList []dataset.SavedFunnel
 	showHelp  bool
@@ -211,7 +213,7 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.w, m.h = msg.Width, msg.Height
 		return m, nil
 	case spinner.TickMsg:
-		if !m.computing && !m.loading && (m.cmp == nil || !m.cmp.loading) && (m.drv == nil || !m.drv.loading) && (m.drop == nil || !m.drop.loading) {
+		if !m.computing && !m.loading && (m.cmp == nil || !m.cmp.loading) && (m.drv == nil || !m.drv.loading) && (m.drop == nil || !m.drop.loading) && (m.trv == nil || !m.trv.loading) {
 			return m, nil // let the spinner stop between jobs
 		}
 		var cmd tea.Cmd
@@ -250,6 +252,12 @@ func (m *Model) update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case settingMsg:
 		m.setErr(msg.err)
+		return m, nil
+	case trendMsg:
+		m.onTrend(msg)
+		return m, nil
+	case versusMsg:
+		m.onVersus(msg)
 		return m, nil
 	case dropMsg, dropUsersMsg, explainMsg:
 		m.onDropMsg(msg)
@@ -424,6 +432,7 @@ func (m *Model) onComputed(msg computedMsg) tea.Cmd {
 		m.setStatus("")
 	}
 	m.res, m.took = msg.res, msg.dur
+	m.spark = sparkTrend{every: msg.every, periods: msg.trend, err: msg.trendErr}
 	if msg.ev != nil {
 		m.ev = msg.ev
 	}

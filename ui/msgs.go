@@ -43,9 +43,14 @@ type datasetMsg struct {
 type computedMsg struct {
 	seq int
 	res *funnel.Result
-	ev  *funnel.Events // what it was computed on
-	err error
-	dur time.Duration
+	// every and trend are the funnel's conversion per period (the
+	// sparkline); trendErr is why there is none.
+	every    string
+	trend    []funnel.Period
+	trendErr error
+	ev       *funnel.Events // what it was computed on
+	err      error
+	dur      time.Duration
 }
 
 type savedMsg struct {
@@ -138,7 +143,13 @@ func computeCmd(ctx context.Context, be Backend, compute ComputeFunc, seq int, d
 		if err == nil && res == nil {
 			err = errors.New("compute: no result")
 		}
-		return computedMsg{seq: seq, res: res, ev: ev, err: err, dur: time.Since(start)}
+		out := computedMsg{seq: seq, res: res, ev: ev, err: err}
+		if err == nil {
+			// The sparkline's trend, in the same command so nothing waits.
+			out.every, out.trend, out.trendErr = trendOf(res, def, ev, "")
+		}
+		out.dur = time.Since(start)
+		return out
 	}
 }
 

@@ -48,19 +48,20 @@ func (m *Model) syncPanes() {
 
 	f := &m.fun
 	f.def, f.cursor, f.active = m.def, m.step, m.focus == paneFunnel
-	f.steps, f.grouped, f.label, f.waiting = nil, nil, "", ""
+	f.steps, f.grouped, f.label, f.waiting, f.spark = nil, nil, "", "", sparkTrend{}
 	switch {
 	case m.res != nil:
 		f.steps = m.res.Steps
+		f.spark = m.spark
 		f.label = "all users"
 		if s := m.def.Segment; s != nil {
 			f.label = "segment " + s.String()
 		}
 		if g := m.seg.markedSeries(); len(g) >= 2 {
-			f.grouped = g
+			f.grouped, f.spark = g, sparkTrend{}
 			f.label = fmt.Sprintf("%d marked segments of %s", len(g), m.seg.bd.Property)
 		} else if seg, ok := m.seg.current(); ok && m.focus == paneSegments && len(seg.Steps) == len(m.res.Steps) && seg.Value != m.seg.filtered {
-			f.steps = seg.Steps
+			f.steps, f.spark = seg.Steps, sparkTrend{} // the trend is the whole funnel's
 			f.label = "preview " + m.seg.bd.Property + "=" + seg.Value + " · enter filters"
 		}
 	case m.computing:
@@ -100,6 +101,9 @@ func (m *Model) layout() {
 	}
 	if m.drop != nil {
 		m.drop.SetSize(w, bodyH)
+	}
+	if m.trv != nil {
+		m.trv.SetSize(w, bodyH)
 	}
 	m.fun.allSteps = m.wide()
 	if m.wide() {
@@ -147,6 +151,8 @@ func (m *Model) View() string {
 		body = m.drv.View(m.spin.View())
 	case m.drop != nil:
 		body = m.drop.View(m.spin.View())
+	case m.trv != nil:
+		body = m.trv.View(m.spin.View())
 	case m.wide():
 		left := lipgloss.NewStyle().Width(m.fun.w).Render(m.fun.View() + "\n\n" + m.ed.View())
 		right := m.seg.View()
@@ -200,6 +206,8 @@ func (m *Model) focused() interface{ ShortHelp() []key.Binding } {
 		return m.drv
 	case m.drop != nil:
 		return m.drop
+	case m.trv != nil:
+		return m.trv
 	case m.focus == paneSegments:
 		return &m.seg
 	case m.focus == paneEditor:
@@ -260,6 +268,8 @@ func (m *Model) screen() string {
 		return "drivers"
 	case m.drop != nil:
 		return "drop-off"
+	case m.trv != nil:
+		return "trend"
 	}
 	return [...]string{"funnel", "segments", "editor"}[m.focus]
 }
