@@ -21,8 +21,9 @@ func (a *app) importCmd() *cobra.Command {
 	var dataset, rejects, eventMap string
 	cmd := &cobra.Command{
 		Use:   "import --dataset NAME [flags] FILE...",
-		Short: "Import events from CSV or NDJSON exports (gzip too; - reads stdin)",
-		Long: `Import events from CSV or NDJSON exports into a dataset (created if needed).
+		Short: "Import events from CSV, NDJSON (Segment, Mixpanel, PostHog, Amplitude, GA4) or access logs (gzip too; - reads stdin)",
+		Long: `Import events from CSV, NDJSON or web server access logs into a dataset
+(created if needed).
 
 Columns are found by their common names unless named with a flag:
   user   ` + strings.Join(store.UserColumns, ", ") + `
