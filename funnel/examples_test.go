@@ -126,11 +126,7 @@ func TestAttributionExample(t *testing.T) {
 // checked against the engine and the brute-force reference.
 func TestChainExamples(t *testing.T) {
 	min := func(n int64) int64 { return n * 60_000 }
-	type ev struct {
-		name string
-		at   int64
-		dev  string
-	}
+	type ev = minuteEvent
 	abc := []string{"A", "B", "C"}
 	cases := []struct {
 		name   string
@@ -155,14 +151,7 @@ func TestChainExamples(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			var evs []tev
-			for _, e := range c.events {
-				var props map[string]string
-				if e.dev != "" {
-					props = map[string]string{"device": e.dev}
-				}
-				evs = append(evs, tev{name: e.name, t: min(e.at), props: props})
-			}
+			evs := minuteEvents(c.events)
 			d, ev := exampleCase(evs, c.steps, c.tweak, "device")
 			r := mustCompute(t, d, ev)
 			ref := reference(d, ev)

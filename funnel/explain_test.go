@@ -63,12 +63,7 @@ func TestExplainMatchesReference(t *testing.T) {
 // The worked examples of docs/SEMANTICS.md, "One user's path": minutes,
 // window 60 minutes, steps A,B,C.
 func TestExplainExamples(t *testing.T) {
-	min := func(n int64) int64 { return n * 60_000 }
-	type ev struct {
-		name string
-		at   int64
-		dev  string
-	}
+	type ev = minuteEvent
 	cases := []struct {
 		name   string
 		events []ev
@@ -93,14 +88,7 @@ func TestExplainExamples(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			var evs []tev
-			for _, e := range c.events {
-				var props map[string]string
-				if e.dev != "" {
-					props = map[string]string{"device": e.dev}
-				}
-				evs = append(evs, tev{name: e.name, t: min(e.at), props: props})
-			}
+			evs := minuteEvents(c.events)
 			d, ev := exampleCase(evs, []string{"A", "B", "C"}, c.tweak, "device")
 			d.By = ""
 			x, err := Explain(d, ev, 0)

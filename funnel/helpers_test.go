@@ -95,3 +95,24 @@ func stepUsers(r *Result) []int64 {
 	}
 	return out
 }
+
+// minuteEvent is one event of a worked example: a name, its time in minutes
+// and, when not empty, its device.
+type minuteEvent struct {
+	name string
+	at   int64
+	dev  string
+}
+
+// minuteEvents makes a worked example's events, all of one user.
+func minuteEvents(es []minuteEvent) []tev {
+	var evs []tev
+	for _, e := range es {
+		var props map[string]string
+		if e.dev != "" {
+			props = map[string]string{"device": e.dev}
+		}
+		evs = append(evs, tev{name: e.name, t: e.at * 60_000, props: props})
+	}
+	return evs
+}
