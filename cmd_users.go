@@ -39,7 +39,7 @@ func (a *app) resolveFunnel(cmd *cobra.Command, ff *funnelFlags, dataset string)
 
 // stamp is a time as the CLI prints it: RFC 3339 in UTC, to the millisecond.
 func stamp(ms int64) string {
-	return time.UnixMilli(ms).UTC().Format("2006-01-02T15:04:05.000Z07:00")
+	return time.UnixMilli(ms).UTC().Format(store.ExportTime)
 }
 
 func (a *app) usersCmd() *cobra.Command {
