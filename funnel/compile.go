@@ -202,7 +202,7 @@ func (f Filter) table(pr *Property) ([]bool, error) {
 	ok := make([]bool, len(pr.Values))
 	if numericOp(f.Op) {
 		if !pr.Number {
-			return nil, fmt.Errorf("filter %q: property %q is text, not a number (%q); %s needs a number property", f.String(), f.Key, firstValue(pr), f.Op)
+			return nil, fmt.Errorf("filter %q: property %q is text, not a number (%q); %s needs a number property", f.String(), f.Key, firstText(pr), f.Op)
 		}
 		x, err := f.number()
 		if err != nil {
@@ -226,7 +226,9 @@ func (f Filter) table(pr *Property) ([]bool, error) {
 	return ok, nil
 }
 
-func firstValue(pr *Property) string {
+// firstText is a value of pr that is not a number (else its first value), for
+// the message that refuses a comparison.
+func firstText(pr *Property) string {
 	for _, v := range pr.Values[1:] {
 		if _, err := strconv.ParseFloat(v, 64); err != nil {
 			return v
