@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"microfunnel/dataset"
 	"microfunnel/funnel"
 	"microfunnel/store"
 )
@@ -106,9 +107,12 @@ type fixture struct {
 	ch  *Store
 	ev  *funnel.Events
 	ctx context.Context
+	st  *store.Store
 }
 
-func newFixture(t *testing.T, data []byte) fixture {
+// newFixture imports the files, in order, into one dataset "d" of a
+// ClickHouse database and of an embedded store.
+func newFixture(t *testing.T, files ...[]byte) fixture {
 	t.Helper()
 	cfg := server(t)
 	ctx := context.Background()
@@ -117,22 +121,35 @@ func newFixture(t *testing.T, data []byte) fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ch.Close() })
-	if _, err := ch.Import(ctx, "d", "gen.csv", bytes.NewReader(data), store.ImportOptions{}); err != nil {
-		t.Fatal(err)
-	}
 	st, err := store.Open(filepath.Join(t.TempDir(), "e.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	if _, err := st.Import(ctx, "d", "gen.csv", bytes.NewReader(data), store.ImportOptions{}); err != nil {
-		t.Fatal(err)
+	for i, data := range files {
+		src := fmt.Sprintf("gen%d.csv", i+1)
+		if _, err := ch.Import(ctx, "d", src, bytes.NewReader(data), store.ImportOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Import(ctx, "d", src, bytes.NewReader(data), store.ImportOptions{}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ev, err := st.Load(ctx, "d")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return fixture{ch, ev, ctx}
+	return fixture{ch, ev, ctx, st}
+}
+
+// withColumn adds a column to a CSV file: value(i) on data row i.
+func withColumn(data []byte, name string, value func(i int) string) []byte {
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	lines[0] += "," + name
+	for i := 1; i < len(lines); i++ {
+		lines[i] += "," + value(i)
+	}
+	return []byte(strings.Join(lines, "\n") + "\n")
 }
 
 // counts are what must agree: users, per step users, per segment value
@@ -182,7 +199,53 @@ func date(s string) *funnel.Date {
 // Every supported setting gives the embedded store's numbers, to the
 // p-values (compared through the whole Result but the step times).
 func TestComputeMatchesEmbedded(t *testing.T) {
-	f := newFixture(t, genCSV(1, 1500, false))
+	computeMatches(t, newFixture(t, genCSV(1, 1500, false)))
+}
+
+// Appends: a second file with the same users (and new ones), new values
+// and a new key, and a third with no properties at all: the dataset's ids
+// are reused and extended, and the numbers stay the embedded store's.
+func TestAppendMatchesEmbedded(t *testing.T) {
+	first := genCSV(1, 1500, false)
+	// The same users keep their plan (a breakdown by plan stays exact);
+	// the new users bring a new plan.
+	plan := map[string]string{}
+	for _, line := range strings.Split(string(first), "\n")[1:] {
+		if f := strings.Split(line, ","); len(f) == 5 {
+			plan[f[0]] = f[4]
+		}
+	}
+	lines := strings.Split(string(genCSV(2, 1800, false)), "\n")
+	for i := 1; i < len(lines); i++ {
+		if f := strings.Split(lines[i], ","); len(f) == 5 {
+			if p, ok := plan[f[0]]; ok {
+				f[4] = p
+			} else if f[4] == "pro" {
+				f[4] = "enterprise"
+			}
+			lines[i] = strings.Join(f, ",")
+		}
+	}
+	second := withColumn([]byte(strings.Join(lines, "\n")), "ref", func(i int) string { return fmt.Sprintf("r%d", i%37) })
+	third := []byte("user,event,time\nu0001,x,2026-09-02T00:00:00.000Z\nnew1,a,2026-09-02T00:00:01.000Z\nnew1,b,2026-09-02T00:00:02.000Z\n")
+	f := newFixture(t, first, second, third)
+	computeMatches(t, f)
+	listingsMatch(t, f)
+	d := def(t, "a[ref in (r1,r2,r3)],b", func(d *funnel.Definition) { d.By = "plan" })
+	want, err := funnel.Compute(&d, f.ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.ch.Compute(f.ctx, "d", &d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts(got) != counts(want) {
+		t.Fatalf("ClickHouse %s\nembedded   %s", counts(got), counts(want))
+	}
+}
+
+func computeMatches(t *testing.T, f fixture) {
 	hour := funnel.Duration(time.Hour)
 	cases := []struct {
 		name  string
@@ -281,12 +344,46 @@ func TestAttributionRefused(t *testing.T) {
 }
 
 func TestTiesRefused(t *testing.T) {
-	f := newFixture(t, genCSV(3, 800, true))
-	d := def(t, "a,b,c", nil)
-	_, err := f.ch.Compute(f.ctx, "d", &d)
-	var un *UnsupportedError
-	if !errors.As(err, &un) || !strings.Contains(err.Error(), "same millisecond") {
-		t.Fatalf("got %v, want ties refused", err)
+	head := "user,event,time\n"
+	cases := []struct {
+		name  string
+		files []string
+		steps string
+		tie   bool
+	}{
+		{"generated, one file", []string{string(genCSV(3, 800, true))}, "a,b,c", true},
+		{"one file", []string{head + "u1,a,2026-09-01T00:00:00Z\nu1,b,2026-09-01T00:00:00Z\n"}, "a,b", true},
+		{"across files", []string{head + "u1,a,2026-09-01T00:00:00Z\n", head + "u1,b,2026-09-01T00:00:00Z\n"}, "a,b", true},
+		{"same steps", []string{head + "u1,a,2026-09-01T00:00:00Z\nu1,a,2026-09-01T00:00:00Z\nu1,b,2026-09-01T00:00:01Z\n"}, "a,b", false},
+		{"not a step", []string{head + "u1,a,2026-09-01T00:00:00Z\n", head + "u1,x,2026-09-01T00:00:00Z\nu1,b,2026-09-01T00:00:01Z\n"}, "a,b", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var files [][]byte
+			for _, f := range c.files {
+				files = append(files, []byte(f))
+			}
+			f := newFixture(t, files...)
+			d := def(t, c.steps, nil)
+			got, err := f.ch.Compute(f.ctx, "d", &d)
+			var un *UnsupportedError
+			if c.tie {
+				if !errors.As(err, &un) || !strings.Contains(err.Error(), "same millisecond") {
+					t.Fatalf("got %v, want ties refused", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := funnel.Compute(&d, f.ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if counts(got) != counts(want) {
+				t.Fatalf("ClickHouse %s\nembedded   %s", counts(got), counts(want))
+			}
+		})
 	}
 }
 
@@ -342,16 +439,19 @@ func TestUnknownNames(t *testing.T) {
 }
 
 func TestListingsMatchEmbedded(t *testing.T) {
-	data := genCSV(6, 300, false)
-	f := newFixture(t, data)
-	st, err := store.Open(filepath.Join(t.TempDir(), "e.db"))
-	if err != nil {
-		t.Fatal(err)
+	f := newFixture(t, genCSV(6, 300, false))
+	listingsMatch(t, f)
+	if _, err := f.ch.PropValues(f.ctx, "d", "colour", 0); err == nil || !strings.Contains(err.Error(), "have: device, plan") {
+		t.Errorf("unknown key: %v", err)
 	}
-	defer st.Close()
-	if _, err := st.Import(f.ctx, "d", "gen.csv", bytes.NewReader(data), store.ImportOptions{}); err != nil {
-		t.Fatal(err)
+	if _, err := f.ch.EventCounts(f.ctx, "nope"); !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "have: d") {
+		t.Errorf("unknown dataset: %v", err)
 	}
+}
+
+func listingsMatch(t *testing.T, f fixture) {
+	t.Helper()
+	st := f.st
 	check := func(what string, got, want any, err1, err2 error) {
 		t.Helper()
 		if err1 != nil || err2 != nil {
@@ -373,14 +473,12 @@ func TestListingsMatchEmbedded(t *testing.T) {
 	gp, err1 := f.ch.Props(f.ctx, "d")
 	wp, err2 := st.Props(f.ctx, "d")
 	check("props", gp, wp, err1, err2)
-	gv, err1 := f.ch.PropValues(f.ctx, "d", "device", 0)
-	wv, err2 := st.PropValues(f.ctx, "d", "device", 0)
-	check("values", gv, wv, err1, err2)
-	if _, err := f.ch.PropValues(f.ctx, "d", "colour", 0); err == nil || !strings.Contains(err.Error(), "have: device, plan") {
-		t.Errorf("unknown key: %v", err)
-	}
-	if _, err := f.ch.EventCounts(f.ctx, "nope"); !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "have: d") {
-		t.Errorf("unknown dataset: %v", err)
+	for _, p := range wp {
+		for _, limit := range []int{0, 2} {
+			gv, err1 := f.ch.PropValues(f.ctx, "d", p.Key, limit)
+			wv, err2 := st.PropValues(f.ctx, "d", p.Key, limit)
+			check("values of "+p.Key, gv, wv, err1, err2)
+		}
 	}
 }
 
@@ -397,8 +495,19 @@ func TestLedger(t *testing.T) {
 		t.Fatalf("re-import: %v, want ErrAlreadyLoaded", err)
 	}
 	// An interrupted import: rows under an import id the ledger lacks.
-	if err := f.ch.c.exec(f.ctx, "INSERT INTO "+eventsTable+" (dataset, import, user, t, event, keys, vals) VALUES ('d', 1, 'ghost', 1788220800000, 'a', [], [])"); err != nil {
-		t.Fatal(err)
+	dsID := u32s(datasetID("d"))
+	for _, q := range []string{
+		"INSERT INTO " + eventsTable + " (ds, imp, user, t, event) VALUES (" + dsID + ", 1, 999999, 1788220800000, 1)",
+		"INSERT INTO " + usersTable + " (ds, imp, uid, user, base) VALUES (" + dsID + ", 1, 999999, 'ghost', 1788220800000)",
+		"INSERT INTO " + dictTable + " (ds, imp, kind, id, value) VALUES (" + dsID + ", 1, 'e', 1, 'ghost event')",
+	} {
+		if err := f.ch.c.exec(f.ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	evs, err := f.ch.EventCounts(f.ctx, "d")
+	if err != nil || slices.ContainsFunc(evs, func(e dataset.EventCount) bool { return e.Name == "ghost event" }) {
+		t.Errorf("an unfinished import's names are visible: %v %v", evs, err)
 	}
 	after, err := f.ch.Datasets(f.ctx)
 	if err != nil {
@@ -419,7 +528,7 @@ func TestLedger(t *testing.T) {
 		t.Fatal(err)
 	}
 	var ghosts string
-	f.ch.c.rows(f.ctx, "SELECT count() FROM "+eventsTable+" WHERE import = 1 SETTINGS mutations_sync = 1", func(r []string) error {
+	f.ch.c.rows(f.ctx, "SELECT count() FROM "+eventsTable+" WHERE imp = 1", func(r []string) error {
 		ghosts = r[0]
 		return nil
 	})

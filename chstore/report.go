@@ -95,8 +95,9 @@ func allFilters(d *funnel.Definition) [][]funnel.Filter {
 	return out
 }
 
-// Compute runs d on a dataset as one windowFunnel query (and a small one
-// for the time range), so the events stay on the server. The result equals
+// Compute runs d on a dataset on the server: one windowFunnel query over
+// the users whose times fit one base (nearly all of them), one more over
+// the few others, so the events stay on the server. The result equals
 // funnel.Compute's on the same events for every setting Check accepts, or
 // is an *UnsupportedError when the data makes an exact answer impossible
 // (ties between steps, an attribution the chains would decide). Times
@@ -109,10 +110,9 @@ func (s *Store) Compute(ctx context.Context, name string, d *funnel.Definition) 
 	if err != nil {
 		return nil, err
 	}
-	if err := s.checkNames(ctx, name, src, d); err != nil {
+	if err := s.checkNames(ctx, src, d); err != nil {
 		return nil, fmt.Errorf("dataset %s: %w", name, err)
 	}
-	q, usersQ, longQ := s.funnelQuery(src, d)
 	n := len(d.Steps)
 	lv := funnel.Levels{Reach: make([]int64, n+1)}
 	valueID := map[string]int{"": 0}
@@ -121,7 +121,7 @@ func (s *Store) Compute(ctx context.Context, name string, d *funnel.Definition) 
 		lv.ValueReach = [][]int64{make([]int64, n+1)}
 	}
 	var ambiguous, ties, long int64
-	err = s.c.rows(ctx, q, func(f []string) error {
+	scan := func(f []string) error {
 		if len(f) != 6 {
 			return fmt.Errorf("unexpected funnel row %q", f)
 		}
@@ -156,26 +156,39 @@ func (s *Store) Compute(ctx context.Context, name string, d *funnel.Definition) 
 		}
 		lv.ValueReach[v][l] += c
 		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("dataset %s: funnel query: %w", name, err)
 	}
-	var users int64
-	err = s.c.rows(ctx, usersQ, func(f []string) error {
-		users, err = strconv.ParseInt(f[0], 10, 64)
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("dataset %s: users query: %w", name, err)
-	}
-	if long > 0 {
-		if err := s.longUsers(ctx, longQ, d, &lv, valueID); err != nil {
-			return nil, fmt.Errorf("dataset %s: %w", name, err)
+	// Microfunnel's own tables: the users whose times fit one base, then
+	// (when the ledger says there are any) the others. An existing table:
+	// every user re-based on the server.
+	passes := []bool{false}
+	if src.own != nil {
+		passes = []bool{true}
+		if src.own.m.wide > 0 {
+			passes = append(passes, false)
 		}
 	}
-	// Users without a step event are not in the funnel query: level 0.
-	lv.Reach[0] += users - int64(lv.Users)
-	lv.Users = int(users)
+	for _, fast := range passes {
+		q, longQ, tiesQ := s.funnelQuery(src, d, fast)
+		long = 0
+		if err := s.c.rows(ctx, q, scan); err != nil {
+			return nil, fmt.Errorf("dataset %s: funnel query: %w", name, err)
+		}
+		if tiesQ != "" {
+			err := s.c.rows(ctx, tiesQ, func(f []string) error {
+				n, err := strconv.ParseInt(f[0], 10, 64)
+				ties += n
+				return err
+			})
+			if err != nil {
+				return nil, fmt.Errorf("dataset %s: ties query: %w", name, err)
+			}
+		}
+		if long > 0 {
+			if err := s.longUsers(ctx, longQ, d, &lv, valueID); err != nil {
+				return nil, fmt.Errorf("dataset %s: %w", name, err)
+			}
+		}
+	}
 	if ties > 0 {
 		return nil, &UnsupportedError{"this funnel on dataset " + name, fmt.Sprintf(
 			"%d users have events of different steps at the same millisecond, which windowFunnel takes in storage order and the embedded engine in step order", ties)}
@@ -189,27 +202,59 @@ func (s *Store) Compute(ctx context.Context, name string, d *funnel.Definition) 
 }
 
 // checkNames reports unknown events, keys and values as funnel.CheckNames
-// and funnel.CheckValues do for the embedded store, with the same words.
-func (s *Store) checkNames(ctx context.Context, name string, src source, d *funnel.Definition) error {
+// and funnel.CheckValues do for the embedded store, with the same words;
+// on microfunnel's own tables it then looks up the ids the query compares
+// with.
+func (s *Store) checkNames(ctx context.Context, src source, d *funnel.Definition) error {
 	ev := &funnel.Events{}
 	var err error
-	if s.table == nil {
-		// Names and keys in one scan: "e" + name, "k" + key.
-		err = s.c.rows(ctx, "SELECT arrayJoin(arrayConcat(arrayMap(x -> concat('e', x), groupUniqArray(event)), arrayMap(x -> concat('k', x), groupUniqArrayArray(keys)))) AS x FROM "+src.from+" ORDER BY x", func(f []string) error {
-			if v, ok := strings.CutPrefix(f[0], "e"); ok {
-				ev.Names = append(ev.Names, v)
-			} else {
-				ev.Keys = append(ev.Keys, f[0][1:])
+	var loader func(key string) ([]string, error)
+	if o := src.own; o != nil {
+		var names map[uint32]string
+		if names, err = s.dict(ctx, o.m, kindEvent); err != nil {
+			return err
+		}
+		o.names = make(map[string]uint32, len(names))
+		for id, v := range names {
+			ev.Names = append(ev.Names, v)
+			o.names[v] = id
+		}
+		sort.Strings(ev.Names)
+		for k := range o.keys {
+			ev.Keys = append(ev.Keys, k)
+		}
+		sort.Strings(ev.Keys)
+		o.values = map[string]map[string]uint32{}
+		loader = func(key string) ([]string, error) {
+			d, err := s.dict(ctx, o.m, kindKey+key)
+			if err != nil {
+				return nil, err
 			}
-			return nil
-		})
+			ids := make(map[string]uint32, len(d)+1)
+			ids[""] = 0
+			var vals []string
+			for id, v := range d {
+				vals = append(vals, v)
+				ids[v] = id
+			}
+			o.values[key] = ids
+			return vals, nil
+		}
 	} else {
 		err = s.c.rows(ctx, "SELECT DISTINCT event FROM "+src.from+" ORDER BY event", func(f []string) error {
 			ev.Names = append(ev.Names, f[0])
 			return nil
 		})
 		if err == nil {
-			ev.Keys, err = s.keys(ctx, name)
+			ev.Keys, err = s.keys(ctx, s.table.Name)
+		}
+		loader = func(key string) ([]string, error) {
+			var vals []string
+			err := s.c.rows(ctx, "SELECT DISTINCT "+src.prop(key)+" AS v FROM "+src.from+" WHERE v != ''", func(f []string) error {
+				vals = append(vals, f[0])
+				return nil
+			})
+			return vals, err
 		}
 	}
 	if err != nil {
@@ -219,17 +264,44 @@ func (s *Store) checkNames(ctx context.Context, name string, src source, d *funn
 		ev.Keys = []string{}
 	}
 	ev.Loader = func(key string) (*funnel.Property, error) {
-		p := &funnel.Property{Values: []string{""}}
-		err := s.c.rows(ctx, "SELECT DISTINCT "+src.prop(key)+" AS v FROM "+src.from+" WHERE v != '' ORDER BY v", func(f []string) error {
-			p.Values = append(p.Values, f[0])
-			return nil
-		})
-		return p, err
+		vals, err := loader(key)
+		sort.Strings(vals)
+		return &funnel.Property{Values: append([]string{""}, vals...)}, err
 	}
 	if err := funnel.CheckNames(d, ev); err != nil {
 		return err
 	}
-	return funnel.CheckValues(d, ev)
+	if err := funnel.CheckValues(d, ev); err != nil {
+		return err
+	}
+	if o := src.own; o != nil {
+		// The filters' keys, so their value ids are known.
+		for _, fs := range allFilters(d) {
+			for _, f := range fs {
+				if _, ok := o.values[f.Key]; !ok {
+					if _, err := loader(f.Key); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// noID is a value id no value has: a filter on a value the dataset lacks.
+const noID = "4294967295"
+
+// literal is a value as the query compares it with src.prop(key): text on
+// an existing table, its id in microfunnel's own tables.
+func (src source) literal(key, v string) string {
+	if src.own == nil {
+		return quote(v)
+	}
+	if id, ok := src.own.values[key][v]; ok {
+		return strconv.FormatUint(uint64(id), 10)
+	}
+	return noID
 }
 
 // filterSQL is one filter as a condition; an event without the key has
@@ -238,7 +310,7 @@ func filterSQL(src source, f funnel.Filter) string {
 	v := src.prop(f.Key)
 	vals := make([]string, len(f.Values))
 	for i, x := range f.Values {
-		vals[i] = quote(x)
+		vals[i] = src.literal(f.Key, x)
 	}
 	list := "(" + strings.Join(vals, ", ") + ")"
 	switch f.Op {
@@ -262,7 +334,14 @@ func andSQL(conds []string) string {
 func stepSQL(src source, st funnel.Step) string {
 	names := make([]string, len(st.Events))
 	for i, e := range st.Events {
-		names[i] = quote(e)
+		if src.own != nil {
+			names[i] = noID
+			if id, ok := src.own.names[e]; ok {
+				names[i] = strconv.FormatUint(uint64(id), 10)
+			}
+		} else {
+			names[i] = quote(e)
+		}
 	}
 	conds := []string{"event IN (" + strings.Join(names, ", ") + ")"}
 	for _, f := range st.Where {
@@ -287,16 +366,22 @@ func rangeMs(d *funnel.Definition) (lo, hi int64) {
 	return lo, hi
 }
 
-// funnelQuery builds the query on the events that match a step: per user
-// windowFunnel's level, whether events of different steps share a
-// millisecond, whether the user's events span more than windowFunnel's
-// 32-bit times hold, and the breakdown value with whether it is ambiguous;
-// then counts by (level, value, ambiguous). consideredUsers counts the users
-// with any considered event (Result.Users).
+// funnelQuery builds the query that gives, per user, windowFunnel's
+// level, whether events of different steps share a millisecond, whether
+// the user is counted (has an event in the range), and the breakdown value
+// with whether it is ambiguous; then counts users by (level, value,
+// ambiguous, long).
 //
-// windowFunnel on 18.16 takes UInt32 times, so each user's times are given
-// in ms from that user's first step event (a span of 24 days: it reads its UInt32 times as signed).
-func (s *Store) funnelQuery(src source, d *funnel.Definition) (q, consideredUsers, longRows string) {
+// ClickHouse 18.16's windowFunnel takes UInt32 times and reads them as
+// signed, so it needs times within 2^31 ms (24.8 days) of a base. fast: on
+// microfunnel's own tables, the users all of whose considered events have
+// such a time from the user's base (rt, set at import: w is 0), which
+// windowFunnel reads as they are stored. Else (the users with a w event,
+// or every user of an existing table) each user's step events are gathered
+// and re-based on the user's first step event; a user whose step events
+// span more than that is long: longRows fetches those users' step events
+// for the embedded engine.
+func (s *Store) funnelQuery(src source, d *funnel.Definition, fast bool) (q, longRows, tiesQ string) {
 	window := d.Window
 	if window == 0 {
 		window = funnel.DefaultWindow
@@ -304,7 +389,8 @@ func (s *Store) funnelQuery(src source, d *funnel.Definition) (q, consideredUser
 	win := strconv.FormatInt(window.Milliseconds(), 10)
 	// The date range: either it filters every event, or it bounds the
 	// entry (the step-1 event) and lets later steps follow within the
-	// window; the engine says which (rangeBoundsEntry).
+	// window; the engine says which (rangeBoundsEntry). Result.Users
+	// counts the users with an event in the range.
 	var where, inRange, entry []string
 	lo, hi := rangeMs(d)
 	if lo != math.MinInt64 {
@@ -316,7 +402,6 @@ func (s *Store) funnelQuery(src source, d *funnel.Definition) (q, consideredUser
 	for _, f := range d.Where {
 		where = append(where, filterSQL(src, f))
 	}
-	users := append(append([]string(nil), where...), inRange...)
 	if rangeBoundsEntry() {
 		entry = inRange
 		if lo != math.MinInt64 {
@@ -326,12 +411,19 @@ func (s *Store) funnelQuery(src source, d *funnel.Definition) (q, consideredUser
 			where = append(where, "t <= "+strconv.FormatInt(satAdd(hi, window.Milliseconds()), 10))
 		}
 	} else {
-		where = users
+		where = append(where, inRange...)
 	}
 	considered := "SELECT * FROM " + src.from + " WHERE " + andSQL(where)
+	if src.own != nil && !fast {
+		considered += " AND user IN (SELECT user FROM " + src.from + " WHERE " + andSQL(append(where, "w = 1")) + ")"
+	}
 	n := len(d.Steps)
 	conds := make([]string, n)
-	var cols, mask, groups []string
+	cols := []string{"user", "t", andSQL(inRange) + " AS ir"}
+	if src.own != nil {
+		cols = append(cols, "rt", "w", "tie AS tf")
+	}
+	var mask, groups []string
 	for k, st := range d.Steps {
 		conds[k] = "c" + strconv.Itoa(k+1)
 		cond := stepSQL(src, st)
@@ -339,13 +431,24 @@ func (s *Store) funnelQuery(src source, d *funnel.Definition) (q, consideredUser
 			cond = andSQL(append([]string{cond}, entry...))
 		}
 		cols = append(cols, cond+" AS "+conds[k])
-		groups = append(groups, "groupArray("+conds[k]+")")
+		groups = append(groups, "groupArrayIf("+conds[k]+", mask != 0)")
 		mask = append(mask, conds[k]+" * "+strconv.FormatUint(1<<k, 10))
 	}
-	inner := []string{
-		"groupArray(t) AS ts", "arrayReduce('min', ts) AS t0",
-		"arrayReduce('windowFunnel(" + win + ")', arrayMap(x -> toUInt32(x - t0), ts), " + strings.Join(groups, ", ") + ") AS level",
-		"uniqExactIf(t, mask, mask != 0) != uniqExactIf(t, mask != 0) AS tie",
+	// Ties: two events of a user at one millisecond that match different
+	// steps. On microfunnel's own tables import marks the events that
+	// share a millisecond within their file (tie), so only those are
+	// looked at; a dataset of several imports may have ties across files.
+	inner := []string{"uniqExactIf(t, mask, mask != 0) != uniqExactIf(t, mask != 0) AS tie", "max(ir) AS inr"}
+	if src.own != nil {
+		// Counted by tiesQ, once for both passes.
+		inner[0] = "0 AS tie"
+	}
+	if fast {
+		inner = append(inner, "windowFunnel("+win+")(rt, "+strings.Join(conds, ", ")+") AS level", "max(w) AS wide", "0 AS long")
+	} else {
+		inner = append(inner, "groupArrayIf(t, mask != 0) AS ts", "arrayReduce('min', ts) AS t0",
+			"arrayReduce('windowFunnel("+win+")', arrayMap(x -> toUInt32(x - t0), ts), "+strings.Join(groups, ", ")+") AS level",
+			"0 AS wide", "arrayReduce('max', ts) - t0 > "+strconv.FormatInt(math.MaxInt32, 10)+" AS long")
 	}
 	val, amb := "''", "0"
 	if d.By == "" {
@@ -368,7 +471,7 @@ func (s *Store) funnelQuery(src source, d *funnel.Definition) (q, consideredUser
 		}
 		for _, k := range need {
 			c := "c" + strconv.Itoa(k)
-			inner = append(inner, "anyIf(v, "+c+") AS v"+strconv.Itoa(k), "uniqExactIf(v, "+c+") > 1 AS a"+strconv.Itoa(k))
+			inner = append(inner, "anyIf(v, "+c+") AS v"+strconv.Itoa(k), "minIf(v, "+c+") != maxIf(v, "+c+") AS a"+strconv.Itoa(k))
 		}
 		// The attributed step of a user at level l.
 		pick := func(prefix string) string {
@@ -386,13 +489,32 @@ func (s *Store) funnelQuery(src source, d *funnel.Definition) (q, consideredUser
 		}
 		val, amb = pick("v"), pick("a")
 	}
-	steps := "SELECT user, t, " + strings.Join(cols, ", ") + ", " + strings.Join(mask, " + ") + " AS mask FROM (" + considered + ") WHERE mask != 0"
-	q = "SELECT level, " + val + " AS value, " + amb + " AS ambiguous, count(), sum(tie), long FROM (" +
-		"SELECT user, " + strings.Join(inner, ", ") + ", arrayReduce('max', ts) - t0 > " + strconv.FormatInt(math.MaxInt32, 10) + " AS long FROM (" + steps + ")" +
-		" GROUP BY user) GROUP BY level, value, ambiguous, long"
-	longRows = "SELECT user, t, mask, v FROM (" + steps + ") WHERE user IN (SELECT user FROM (" + steps + ") GROUP BY user HAVING max(t) - min(t) > " +
-		strconv.FormatInt(math.MaxInt32, 10) + ") ORDER BY user, t"
-	return q, "SELECT uniqExact(user) FROM " + src.from + " WHERE " + andSQL(users), longRows
+	events := "SELECT " + strings.Join(cols, ", ") + ", " + strings.Join(mask, " + ") + " AS mask FROM (" + considered + ")"
+	if src.own != nil && fast {
+		// Ties: import marks the events that share a millisecond with
+		// another of their user's within their file (tie), so only those
+		// are looked at; a dataset of several imports may have ties across
+		// files, so there every step event is. Users without an event in
+		// the range are not counted, so neither are their ties.
+		tied := "mask != 0"
+		if len(src.own.m.imps) == 1 {
+			tied += " AND tf = 1"
+		}
+		if len(inRange) > 0 {
+			tied += " AND user IN (SELECT user FROM " + src.from + " WHERE " + andSQL(append(append([]string(nil), where...), inRange...)) + ")"
+		}
+		tiesQ = "SELECT uniqExact(user) FROM (SELECT user, t FROM (" + events + ") WHERE " + tied + " GROUP BY user, t HAVING uniqExact(mask) > 1)"
+	}
+	perUser := "SELECT user, " + strings.Join(inner, ", ") + " FROM (" + events + ") GROUP BY user"
+	q = "SELECT level, " + val + " AS v, " + amb + " AS ambiguous, count() AS c, sum(tie) AS ties, long FROM (" + perUser + ") WHERE inr AND NOT wide GROUP BY level, v, ambiguous, long"
+	longRows = "SELECT user, t, mask, v FROM (" + events + ") WHERE mask != 0 AND user IN (SELECT user FROM (" + perUser + ") WHERE inr AND long) ORDER BY user, t"
+	if o := src.own; o != nil && d.By != "" {
+		// Value ids to values.
+		dict := " ANY LEFT JOIN (SELECT id AS v, value FROM " + dictTable + " WHERE " + o.m.visible() + " AND kind = " + quote(kindKey+d.By) + ") USING v"
+		q = "SELECT level, value, ambiguous, c, ties, long FROM (" + q + ")" + dict
+		longRows = "SELECT user, t, mask, value FROM (" + longRows + ")" + dict + " ORDER BY user, t"
+	}
+	return q, longRows, tiesQ
 }
 
 func satAdd(a, b int64) int64 {

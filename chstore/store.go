@@ -14,12 +14,6 @@ import (
 	"microfunnel/dataset"
 )
 
-// Table names in the database of the URL.
-const (
-	eventsTable  = "microfunnel_events"
-	importsTable = "microfunnel_imports"
-)
-
 // Store is a ClickHouse database holding microfunnel's datasets, or one
 // existing table read as a dataset (Table).
 type Store struct {
@@ -27,7 +21,7 @@ type Store struct {
 	cfg     Config
 	version string
 	table   *Table
-	seen    map[string]bool // datasets found in the ledger
+	metas   map[string]*meta // datasets read from the ledger
 }
 
 // Table names an existing events table and its columns, read-only.
@@ -48,7 +42,7 @@ var ErrNotFound = errors.New("not found")
 // database within a few seconds) and creates microfunnel's tables if need
 // be; with t, it reads that table instead and creates nothing.
 func Open(ctx context.Context, cfg Config, t *Table) (*Store, error) {
-	s := &Store{c: newClient(cfg), cfg: cfg, table: t, seen: map[string]bool{}}
+	s := &Store{c: newClient(cfg), cfg: cfg, table: t, metas: map[string]*meta{}}
 	if err := s.ping(ctx); err != nil {
 		return nil, fmt.Errorf("open %s: %w", cfg, err)
 	}
@@ -111,24 +105,15 @@ func (s *Store) Close() error {
 	return nil
 }
 
-// ensureTables creates microfunnel's tables: events ordered by dataset,
-// user and time (a user's events are contiguous, in time order, which is
-// what windowFunnel reads), and the ledger of imports. An event is visible
-// once its import is in the ledger, which is written last.
+// ensureTables creates microfunnel's tables (tableDDL).
 func (s *Store) ensureTables(ctx context.Context) error {
 	if s.table != nil {
 		return ErrReadOnly
 	}
-	for _, q := range []string{
-		`CREATE TABLE IF NOT EXISTS ` + eventsTable + ` (
-			dataset String, import UInt64, user String, t Int64, event String,
-			keys Array(String), vals Array(String)
-		) ENGINE = MergeTree() ORDER BY (dataset, user, t)`,
-		`CREATE TABLE IF NOT EXISTS ` + importsTable + ` (
-			dataset String, import UInt64, sha256 String, source String,
-			events UInt64, users UInt64, at DateTime
-		) ENGINE = MergeTree() ORDER BY (dataset, import)`,
-	} {
+	if _, err := s.haveTables(ctx); err != nil {
+		return err
+	}
+	for _, q := range tableDDL {
 		if err := s.c.exec(ctx, q); err != nil {
 			return fmt.Errorf("create tables: %w", err)
 		}
@@ -137,22 +122,44 @@ func (s *Store) ensureTables(ctx context.Context) error {
 }
 
 // haveTables reports whether microfunnel's tables exist (reading never
-// creates them).
+// creates them). Tables of the first layout (strings and key/value arrays)
+// are an error that says what to do.
 func (s *Store) haveTables(ctx context.Context) (bool, error) {
-	n := 0
-	err := s.c.rows(ctx, "SELECT count() FROM system.tables WHERE database = "+quote(s.cfg.Database)+" AND name IN ("+quote(eventsTable)+", "+quote(importsTable)+")", func(f []string) error {
-		n, _ = strconv.Atoi(f[0])
+	names := []string{quote(importsTable), quote(eventsTable), quote(dictTable), quote(usersTable), quote(keysTable)}
+	n, legacy := 0, false
+	err := s.c.rows(ctx, "SELECT name, has(groupArray(c), 'vals') FROM (SELECT table AS name, name AS c FROM system.columns WHERE database = "+quote(s.cfg.Database)+" AND table IN ("+strings.Join(names, ", ")+")) GROUP BY name", func(f []string) error {
+		n++
+		legacy = legacy || f[1] == "1"
 		return nil
 	})
-	return n == 2, err
+	if err != nil {
+		return false, err
+	}
+	if legacy {
+		return false, fmt.Errorf("database %s holds microfunnel tables of an earlier layout (strings and key/value arrays); drop them (clickhouse-client --query 'DROP TABLE %s.%s' and 'DROP TABLE %s.%s') and import the files again", s.cfg.Database, s.cfg.Database, eventsTable, s.cfg.Database, importsTable)
+	}
+	return n == len(names), nil
 }
 
 // source is the FROM clause of a dataset's visible events, with columns
-// user, t (ms), event, and prop(key) giving a property's text ("" when the
-// event lacks it).
+// user, t (ms), event; prop(key) is a property's column: its text ("" when
+// the event lacks it) on an existing table, its value id (0 when lacking)
+// in microfunnel's own tables (own is set), where each event also has rt,
+// w and tie (see writeEvents).
 type source struct {
 	from string
 	prop func(key string) string
+	own  *ownSource
+}
+
+// ownSource is what a query on microfunnel's own tables needs beyond the
+// FROM clause: the dataset, its keys' slots, and the ids of the names and
+// values the query compares with.
+type ownSource struct {
+	m      *meta
+	keys   map[string]keyInfo
+	names  map[string]uint32
+	values map[string]map[string]uint32 // by key
 }
 
 func (s *Store) source(ctx context.Context, name string) (source, error) {
@@ -171,15 +178,24 @@ func (s *Store) source(ctx context.Context, name string) (source, error) {
 		}
 		return source{from: "(SELECT " + cols + " FROM " + ident(t.Name) + ")", prop: prop}, nil
 	}
-	if !s.seen[name] {
-		if err := s.exists(ctx, name); err != nil {
-			return source{}, err
-		}
-		s.seen[name] = true
+	m, err := s.meta(ctx, name)
+	if err != nil {
+		return source{}, err
 	}
+	keys, err := s.keyInfos(ctx, m)
+	if err != nil {
+		return source{}, err
+	}
+	own := &ownSource{m: m, keys: keys}
 	return source{
-		from: "(SELECT user, t, event, keys, vals FROM " + eventsTable + " WHERE dataset = " + quote(name) + " AND import IN (SELECT import FROM " + importsTable + " WHERE dataset = " + quote(name) + "))",
-		prop: func(k string) string { return "vals[indexOf(keys, " + quote(k) + ")]" },
+		from: "(SELECT * FROM " + eventsTable + " WHERE " + m.visible() + ")",
+		prop: func(k string) string {
+			if info, ok := keys[k]; ok {
+				return slotCol(info.slot)
+			}
+			return "toUInt32(0)"
+		},
+		own: own,
 	}, nil
 }
 
@@ -243,20 +259,17 @@ func (s *Store) Datasets(ctx context.Context) ([]dataset.Info, error) {
 		}
 		return out, nil
 	}
-	ok, err := s.haveTables(ctx)
-	if err != nil || !ok {
-		if err != nil {
-			err = fmt.Errorf("list datasets: %w", err)
-		}
-		return nil, err
-	}
-	// A dataset's events are those of the imports in the ledger; its
-	// version is the number of imports.
-	err = s.c.rows(ctx, `SELECT dataset, count(), uniqExact(user), min(t), max(t), any(n) FROM `+eventsTable+`
-		ANY INNER JOIN (SELECT dataset, groupArray(import) AS ids, count() AS n FROM `+importsTable+` GROUP BY dataset) USING dataset
-		WHERE has(ids, import) GROUP BY dataset ORDER BY dataset`, scan)
+	all, names, err := s.ledger(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list datasets: %w", err)
+	}
+	for _, name := range names {
+		m := all[name]
+		d := dataset.Info{Name: name, Events: m.events, Users: m.users, Version: int64(len(m.imps))}
+		if m.events > 0 {
+			d.First, d.Last = time.UnixMilli(m.first).UTC(), time.UnixMilli(m.last).UTC()
+		}
+		out = append(out, d)
 	}
 	return out, nil
 }
@@ -278,26 +291,6 @@ func scanInfo(f []string) (dataset.Info, error) {
 		d.First, d.Last = time.UnixMilli(first).UTC(), time.UnixMilli(last).UTC()
 	}
 	return d, nil
-}
-
-// exists checks that a dataset has an import in the ledger (without
-// scanning its events).
-func (s *Store) exists(ctx context.Context, name string) error {
-	ok, err := s.haveTables(ctx)
-	if err != nil {
-		return err
-	}
-	var names []string
-	if ok {
-		err = s.c.rows(ctx, "SELECT DISTINCT dataset FROM "+importsTable+" ORDER BY dataset", func(f []string) error {
-			names = append(names, f[0])
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-	}
-	return s.notFound(name, names)
 }
 
 // notFound is nil when name is one of names, else names what there is.
@@ -334,7 +327,11 @@ func (s *Store) EventCounts(ctx context.Context, name string) ([]dataset.EventCo
 		return nil, err
 	}
 	var out []dataset.EventCount
-	err = s.c.rows(ctx, "SELECT event, count() AS e, uniqExact(user) AS u FROM "+src.from+" GROUP BY event ORDER BY u DESC, event", func(f []string) error {
+	q := "SELECT event, count() AS e, uniqExact(user) AS u FROM " + src.from + " GROUP BY event ORDER BY u DESC, event"
+	if o := src.own; o != nil {
+		q = "SELECT value, e, u FROM (SELECT event AS id, count() AS e, uniqExact(user) AS u FROM " + src.from + " GROUP BY id) ANY LEFT JOIN (SELECT id, value FROM " + dictTable + " WHERE " + o.m.visible() + " AND kind = " + quote(kindEvent) + ") USING id ORDER BY u DESC, value"
+	}
+	err = s.c.rows(ctx, q, func(f []string) error {
 		e, _ := strconv.ParseInt(f[1], 10, 64)
 		u, _ := strconv.ParseInt(f[2], 10, 64)
 		out = append(out, dataset.EventCount{Name: f[0], Events: e, Users: u})
@@ -355,7 +352,15 @@ func (s *Store) keys(ctx context.Context, name string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	q := "SELECT arrayJoin(groupUniqArrayArray(keys)) AS k FROM " + src.from + " ORDER BY k"
+	if o := src.own; o != nil {
+		out := make([]string, 0, len(o.keys))
+		for k := range o.keys {
+			out = append(out, k)
+		}
+		sort.Strings(out)
+		return out, nil
+	}
+	var q string
 	if s.table != nil {
 		if s.table.PropsJSON == "" {
 			return nil, nil
@@ -381,6 +386,26 @@ func (s *Store) Props(ctx context.Context, name string) ([]dataset.PropInfo, err
 		return nil, err
 	}
 	src, _ := s.source(ctx, name)
+	if o := src.own; o != nil {
+		distinct := map[string]int64{}
+		err := s.c.rows(ctx, "SELECT kind, count() FROM "+dictTable+" WHERE "+o.m.visible()+" AND kind != "+quote(kindEvent)+" GROUP BY kind", func(f []string) error {
+			distinct[strings.TrimPrefix(f[0], kindKey)], _ = strconv.ParseInt(f[1], 10, 64)
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("properties of %s: %w", name, err)
+		}
+		out := make([]dataset.PropInfo, len(keys))
+		for i, k := range keys {
+			info := o.keys[k]
+			typ := "text"
+			if info.number && info.events > 0 {
+				typ = "number"
+			}
+			out[i] = dataset.PropInfo{Key: k, Distinct: distinct[k], Events: info.events, Type: typ}
+		}
+		return out, nil
+	}
 	var cols []string
 	for _, k := range keys {
 		v := src.prop(k)
@@ -417,6 +442,9 @@ func (s *Store) PropValues(ctx context.Context, name, key string, limit int) ([]
 	}
 	src, _ := s.source(ctx, name)
 	q := "SELECT " + src.prop(key) + " AS v, uniqExact(user) AS u, count() AS e FROM " + src.from + " GROUP BY v ORDER BY u DESC, e DESC, v"
+	if o := src.own; o != nil {
+		q = "SELECT value, u, e FROM (SELECT " + src.prop(key) + " AS id, uniqExact(user) AS u, count() AS e FROM " + src.from + " GROUP BY id) ANY LEFT JOIN (SELECT id, value FROM " + dictTable + " WHERE " + o.m.visible() + " AND kind = " + quote(kindKey+key) + ") USING id ORDER BY u DESC, e DESC, value"
+	}
 	if limit > 0 {
 		q += " LIMIT " + strconv.Itoa(limit)
 	}

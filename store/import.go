@@ -110,12 +110,32 @@ const firstBadRows = 5
 // does not depend on the number of cores.
 func (s *Store) Import(ctx context.Context, dataset, source string, r io.Reader, o ImportOptions) (InsertStats, error) {
 	start := time.Now()
+	in, b, res, err := parseInput(ctx, dataset, source, r, o)
+	var st InsertStats
+	if err == nil {
+		st, err = s.commit(ctx, dataset, WriteOptions{Force: o.Force, Hash: hex.EncodeToString(in.hash.Sum(nil)), Source: source, Rejected: int64(res.bad.Count)}, b)
+		st.Shape = in.shapeLabel()
+	}
+	st.Duration = time.Since(start)
+	if err != nil {
+		var bad *BadInputError
+		if errors.As(err, &bad) {
+			return st, err
+		}
+		return st, fmt.Errorf("import %s: %w", source, err)
+	}
+	return st, nil
+}
+
+// parseInput reads and parses one file into a builder: the part of an
+// import that writes nothing. A bad row rejects the file unless SkipBad.
+func parseInput(ctx context.Context, dataset, source string, r io.Reader, o ImportOptions) (*input, *builder, parsed, error) {
 	if err := ValidDatasetName(dataset); err != nil {
-		return InsertStats{}, err
+		return nil, nil, parsed{}, err
 	}
 	in, err := openInput(source, r, o)
 	if err != nil {
-		return InsertStats{}, err
+		return nil, nil, parsed{}, err
 	}
 	b := newBuilder()
 	b.noStitch = o.NoStitch
@@ -133,25 +153,19 @@ func (s *Store) Import(ctx context.Context, dataset, source string, r io.Reader,
 		}
 		err = &BadInputError{Source: source, Reason: reason, Count: res.bad.Count, First: res.bad.First}
 	}
-	var st InsertStats
-	if err == nil {
-		st, err = s.commit(ctx, dataset, WriteOptions{Force: o.Force, Hash: hex.EncodeToString(in.hash.Sum(nil)), Source: source, Rejected: int64(res.bad.Count)}, b)
-		switch {
-		case in.shape != nil:
-			st.Shape = in.shape.label
-		case in.o.Format == "accesslog":
-			st.Shape = "a web server access log"
-		}
+	return in, b, res, err
+}
+
+// shapeLabel names the vendor shape or the access log format, for the
+// import summary ("" for plain CSV or NDJSON).
+func (in *input) shapeLabel() string {
+	switch {
+	case in.shape != nil:
+		return in.shape.label
+	case in.o.Format == "accesslog":
+		return "a web server access log"
 	}
-	st.Duration = time.Since(start)
-	if err != nil {
-		var bad *BadInputError
-		if errors.As(err, &bad) {
-			return st, err
-		}
-		return st, fmt.Errorf("import %s: %w", source, err)
-	}
-	return st, nil
+	return ""
 }
 
 // input is one file being imported.
