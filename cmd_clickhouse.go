@@ -165,3 +165,35 @@ func storeNote(cmd *cobra.Command, rep *report) {
 		fmt.Fprintln(cmd.ErrOrStderr(), "note:", n)
 	}
 }
+
+// chUsers is `users` on ClickHouse: the server picks the users by level,
+// the engine finds each one's chain on their step events.
+func chUsers(cmd *cobra.Command, ch *chstore.Store, ff *funnelFlags, dataset, format string, levels func(n int) (lo, hi int, err error)) error {
+	if err := ff.oneSource(); err != nil {
+		return err
+	}
+	def, err := ff.definition(nil)
+	if err != nil {
+		return err
+	}
+	lo, hi, err := levels(len(def.Steps))
+	if err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+	if dataset == "" {
+		if dataset, err = chDefaultDataset(ctx, ch); err != nil {
+			return err
+		}
+	}
+	out := newUserRows(cmd.OutOrStdout(), format)
+	err = ch.EachUser(ctx, dataset, &def, lo, hi, out.write)
+	var un *chstore.UnsupportedError
+	if errors.As(err, &un) {
+		return usagef("%v", err)
+	}
+	if err != nil {
+		return err
+	}
+	return out.close()
+}

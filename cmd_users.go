@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"strconv"
 	"time"
 
@@ -74,21 +75,32 @@ number of users listed.`,
 			case setD && droppedAt < 1:
 				return usagef("--dropped-at %d: steps are numbered from 1", droppedAt)
 			}
+			levels := func(n int) (lo, hi int, err error) {
+				switch {
+				case setR && reached > n:
+					return 0, 0, usagef("--reached %d: the funnel has %d steps", reached, n)
+				case setD && droppedAt >= n:
+					return 0, 0, usagef("--dropped-at %d: step %d is the funnel's last (of %d); nobody drops out after it: --reached %d lists who completed it", droppedAt, droppedAt, n, n)
+				case setD:
+					return droppedAt, droppedAt, nil
+				}
+				return reached, n, nil
+			}
+			if ch, err := a.clickhouse(cmd.Context()); err != nil || ch != nil {
+				if err != nil {
+					return err
+				}
+				return chUsers(cmd, ch, &ff, dataset, format, levels)
+			}
 			f, err := a.resolveFunnel(cmd, &ff, dataset)
 			if err != nil {
 				return err
 			}
-			n := len(f.def.Steps)
-			switch {
-			case setR && reached > n:
-				return usagef("--reached %d: the funnel has %d steps", reached, n)
-			case setD && droppedAt >= n:
-				return usagef("--dropped-at %d: step %d is the funnel's last (of %d); nobody drops out after it: --reached %d lists who completed it", droppedAt, droppedAt, n, n)
+			lo, hi, err := levels(len(f.def.Steps))
+			if err != nil {
+				return err
 			}
-			keep := func(l int) bool { return l >= reached }
-			if setD {
-				keep = func(l int) bool { return l == droppedAt }
-			}
+			keep := func(l int) bool { return l >= lo && l <= hi }
 			scan, err := funnel.NewUserScan(&f.def, f.ev)
 			if err != nil {
 				return fmt.Errorf("dataset %s: %w", f.dataset, err)
@@ -107,15 +119,7 @@ number of users listed.`,
 // writeUsers streams the users scan finds and keep accepts, their ids read
 // alongside in the same order.
 func writeUsers(cmd *cobra.Command, f *funnelOn, scan *funnel.UserScan, keep func(level int) bool, format string) error {
-	bw := bufio.NewWriterSize(cmd.OutOrStdout(), 1<<16)
-	cw := csv.NewWriter(bw)
-	var line []byte
-	rows := 0
-	if format == "csv" {
-		cw.Write([]string{"user", "last_step_at", "last_step"})
-	} else {
-		bw.WriteString("[")
-	}
+	out := newUserRows(cmd.OutOrStdout(), format)
 	next, ok := scan.Next()
 	err := f.st.EachUserID(cmd.Context(), f.dataset, func(u int, id string) error {
 		for ok && next.User < u {
@@ -124,37 +128,66 @@ func writeUsers(cmd *cobra.Command, f *funnelOn, scan *funnel.UserScan, keep fun
 		if !ok || next.User != u || !keep(next.Level) {
 			return nil
 		}
-		if format == "csv" {
-			return cw.Write([]string{id, stamp(next.Last), strconv.Itoa(next.Level)})
-		}
-		line = line[:0]
-		if rows > 0 {
-			line = append(line, ',')
-		}
-		line = append(line, "\n  {\"user\": "...)
-		line = strconv.AppendQuote(line, id)
-		line = append(line, ", \"last_step_at\": \""...)
-		line = append(line, stamp(next.Last)...)
-		line = append(line, "\", \"last_step\": "...)
-		line = strconv.AppendInt(line, int64(next.Level), 10)
-		line = append(line, '}')
-		rows++
-		_, err := bw.Write(line)
-		return err
+		return out.write(id, next.Last, next.Level)
 	})
 	if err != nil {
 		return err
 	}
+	return out.close()
+}
+
+// userRows writes users' rows as CSV or as a JSON array, as they come.
+type userRows struct {
+	bw     *bufio.Writer
+	cw     *csv.Writer
+	format string
+	rows   int
+	line   []byte
+}
+
+func newUserRows(w io.Writer, format string) *userRows {
+	bw := bufio.NewWriterSize(w, 1<<16)
+	r := &userRows{bw: bw, cw: csv.NewWriter(bw), format: format}
 	if format == "csv" {
-		cw.Flush()
-		if err := cw.Error(); err != nil {
+		r.cw.Write([]string{"user", "last_step_at", "last_step"})
+	} else {
+		bw.WriteString("[")
+	}
+	return r
+}
+
+func (r *userRows) write(id string, last int64, level int) error {
+	if r.format == "csv" {
+		return r.cw.Write([]string{id, stamp(last), strconv.Itoa(level)})
+	}
+	line := r.line[:0]
+	if r.rows > 0 {
+		line = append(line, ',')
+	}
+	line = append(line, "\n  {\"user\": "...)
+	line = strconv.AppendQuote(line, id)
+	line = append(line, ", \"last_step_at\": \""...)
+	line = append(line, stamp(last)...)
+	line = append(line, "\", \"last_step\": "...)
+	line = strconv.AppendInt(line, int64(level), 10)
+	line = append(line, '}')
+	r.rows++
+	r.line = line
+	_, err := r.bw.Write(line)
+	return err
+}
+
+func (r *userRows) close() error {
+	if r.format == "csv" {
+		r.cw.Flush()
+		if err := r.cw.Error(); err != nil {
 			return err
 		}
 	} else {
-		if rows > 0 {
-			bw.WriteString("\n")
+		if r.rows > 0 {
+			r.bw.WriteString("\n")
 		}
-		bw.WriteString("]\n")
+		r.bw.WriteString("]\n")
 	}
-	return bw.Flush()
+	return r.bw.Flush()
 }

@@ -256,6 +256,7 @@ func computeMatches(t *testing.T, f fixture) {
 		{"one minute", "a,b,c", func(d *funnel.Definition) { d.Window = funnel.Duration(time.Minute) }},
 		{"one hour", "a,b", func(d *funnel.Definition) { d.Window = hour }},
 		{"30 days", "a,b,c,a", func(d *funnel.Definition) { d.Window = funnel.Duration(30 * 24 * time.Hour) }},
+		{"90 days", "a,b,c", func(d *funnel.Definition) { d.Window = funnel.Duration(90 * 24 * time.Hour) }},
 		{"repeated step", "a,a,b", nil},
 		{"alternatives overlap", "a|b,b|c,c", nil},
 		{"step filters", "a[device=mobile],b,c[plan!=free]", nil},

@@ -103,15 +103,9 @@ func allFilters(d *funnel.Definition) [][]funnel.Filter {
 // (ties between steps, an attribution the chains would decide). Times
 // between steps are not computed: MedianMs and P90Ms are 0.
 func (s *Store) Compute(ctx context.Context, name string, d *funnel.Definition) (*funnel.Result, error) {
-	if err := Check(d); err != nil {
-		return nil, err
-	}
-	src, err := s.source(ctx, name)
+	src, err := s.prepare(ctx, name, d)
 	if err != nil {
 		return nil, err
-	}
-	if err := s.checkNames(ctx, src, d); err != nil {
-		return nil, fmt.Errorf("dataset %s: %w", name, err)
 	}
 	n := len(d.Steps)
 	lv := funnel.Levels{Reach: make([]int64, n+1)}
@@ -168,13 +162,13 @@ func (s *Store) Compute(ctx context.Context, name string, d *funnel.Definition) 
 		}
 	}
 	for _, fast := range passes {
-		q, longQ, tiesQ := s.funnelQuery(src, d, fast)
+		qs := s.funnelQuery(src, d, fast)
 		long = 0
-		if err := s.c.rows(ctx, q, scan); err != nil {
+		if err := s.c.rows(ctx, qs.counts, scan); err != nil {
 			return nil, fmt.Errorf("dataset %s: funnel query: %w", name, err)
 		}
-		if tiesQ != "" {
-			err := s.c.rows(ctx, tiesQ, func(f []string) error {
+		if qs.ties != "" {
+			err := s.c.rows(ctx, qs.ties, func(f []string) error {
 				n, err := strconv.ParseInt(f[0], 10, 64)
 				ties += n
 				return err
@@ -184,7 +178,7 @@ func (s *Store) Compute(ctx context.Context, name string, d *funnel.Definition) 
 			}
 		}
 		if long > 0 {
-			if err := s.longUsers(ctx, longQ, d, &lv, valueID); err != nil {
+			if err := s.longUsers(ctx, qs.long, d, &lv, valueID); err != nil {
 				return nil, fmt.Errorf("dataset %s: %w", name, err)
 			}
 		}
@@ -199,6 +193,22 @@ func (s *Store) Compute(ctx context.Context, name string, d *funnel.Definition) 
 			"%d users have several values of %s on the events of their attributed step, and which one counts depends on the chain the embedded engine picks, which windowFunnel does not return", ambiguous, d.By)}
 	}
 	return funnel.FromLevels(d, lv)
+}
+
+// prepare checks d for the server and the dataset (Check, checkNames) and
+// returns the dataset's source with the ids d compares with.
+func (s *Store) prepare(ctx context.Context, name string, d *funnel.Definition) (source, error) {
+	if err := Check(d); err != nil {
+		return source{}, err
+	}
+	src, err := s.source(ctx, name)
+	if err != nil {
+		return source{}, err
+	}
+	if err := s.checkNames(ctx, src, d); err != nil {
+		return source{}, fmt.Errorf("dataset %s: %w", name, err)
+	}
+	return src, nil
 }
 
 // checkNames reports unknown events, keys and values as funnel.CheckNames
@@ -381,12 +391,15 @@ func rangeMs(d *funnel.Definition) (lo, hi int64) {
 // and re-based on the user's first step event; a user whose step events
 // span more than that is long: longRows fetches those users' step events
 // for the embedded engine.
-func (s *Store) funnelQuery(src source, d *funnel.Definition, fast bool) (q, longRows, tiesQ string) {
+func (s *Store) funnelQuery(src source, d *funnel.Definition, fast bool) queries {
 	window := d.Window
 	if window == 0 {
 		window = funnel.DefaultWindow
 	}
-	win := strconv.FormatInt(window.Milliseconds(), 10)
+	// Every time windowFunnel is given is below 2^31 ms from the user's
+	// others, so a longer window is the same as 2^31-1 ms (and a window of
+	// 2^32 ms or more would wrap in its 32-bit sums).
+	win := strconv.FormatInt(min(window.Milliseconds(), math.MaxInt32), 10)
 	// The date range: either it filters every event, or it bounds the
 	// entry (the step-1 event) and lets later steps follow within the
 	// window; the engine says which (rangeBoundsEntry). Result.Users
@@ -490,6 +503,7 @@ func (s *Store) funnelQuery(src source, d *funnel.Definition, fast bool) (q, lon
 		val, amb = pick("v"), pick("a")
 	}
 	events := "SELECT " + strings.Join(cols, ", ") + ", " + strings.Join(mask, " + ") + " AS mask FROM (" + considered + ")"
+	var qs queries
 	if src.own != nil && fast {
 		// Ties: import marks the events that share a millisecond with
 		// another of their user's within their file (tie), so only those
@@ -503,18 +517,29 @@ func (s *Store) funnelQuery(src source, d *funnel.Definition, fast bool) (q, lon
 		if len(inRange) > 0 {
 			tied += " AND user IN (SELECT user FROM " + src.from + " WHERE " + andSQL(append(append([]string(nil), where...), inRange...)) + ")"
 		}
-		tiesQ = "SELECT uniqExact(user) FROM (SELECT user, t FROM (" + events + ") WHERE " + tied + " GROUP BY user, t HAVING uniqExact(mask) > 1)"
+		qs.ties = "SELECT uniqExact(user) FROM (SELECT user, t FROM (" + events + ") WHERE " + tied + " GROUP BY user, t HAVING uniqExact(mask) > 1)"
 	}
 	perUser := "SELECT user, " + strings.Join(inner, ", ") + " FROM (" + events + ") GROUP BY user"
-	q = "SELECT level, " + val + " AS v, " + amb + " AS ambiguous, count() AS c, sum(tie) AS ties, long FROM (" + perUser + ") WHERE inr AND NOT wide GROUP BY level, v, ambiguous, long"
-	longRows = "SELECT user, t, mask, v FROM (" + events + ") WHERE mask != 0 AND user IN (SELECT user FROM (" + perUser + ") WHERE inr AND long) ORDER BY user, t"
+	qs.events, qs.perUser = events, perUser
+	qs.counts = "SELECT level, " + val + " AS v, " + amb + " AS ambiguous, count() AS c, sum(tie) AS ties, long FROM (" + perUser + ") WHERE inr AND NOT wide GROUP BY level, v, ambiguous, long"
+	qs.long = "SELECT user, t, mask, v FROM (" + events + ") WHERE mask != 0 AND user IN (SELECT user FROM (" + perUser + ") WHERE inr AND long) ORDER BY user, t"
 	if o := src.own; o != nil && d.By != "" {
 		// Value ids to values.
 		dict := " ANY LEFT JOIN (SELECT id AS v, value FROM " + dictTable + " WHERE " + o.m.visible() + " AND kind = " + quote(kindKey+d.By) + ") USING v"
-		q = "SELECT level, value, ambiguous, c, ties, long FROM (" + q + ")" + dict
-		longRows = "SELECT user, t, mask, value FROM (" + longRows + ")" + dict + " ORDER BY user, t"
+		qs.counts = "SELECT level, value, ambiguous, c, ties, long FROM (" + qs.counts + ")" + dict
+		qs.long = "SELECT user, t, mask, value FROM (" + qs.long + ")" + dict + " ORDER BY user, t"
 	}
-	return q, longRows, tiesQ
+	return qs
+}
+
+// queries are one pass of a funnel: counts by (level, value, ambiguous,
+// long); the step events of the long users; the users with ties (on
+// microfunnel's own tables, in the fast pass); and the parts they are
+// built of: each considered event with its step conditions and mask, and
+// each user's level.
+type queries struct {
+	counts, long, ties string
+	events, perUser    string
 }
 
 func satAdd(a, b int64) int64 {
@@ -542,69 +567,20 @@ var rangeBoundsEntry = sync.OnceValue(func() bool {
 // longUsers counts the users whose step events span more than
 // windowFunnel's times below 2^31 ms (24 days) with the embedded
 // engine, on their step events only (time, which steps each matches, the
-// breakdown value): few users, few rows. Each event becomes a name per set
-// of steps it matches, so the engine sees exactly the server's matches.
+// breakdown value): few users, few rows.
 func (s *Store) longUsers(ctx context.Context, q string, d *funnel.Definition, lv *funnel.Levels, valueID map[string]int) error {
-	ev := &funnel.Events{}
-	by := &funnel.Property{Values: []string{""}}
-	vid := map[string]uint32{"": 0}
-	nameID := map[string]uint32{}
-	masks := map[string]uint64{}
-	var last string
+	var se stepEvents
 	err := s.c.rows(ctx, q, func(f []string) error {
 		if len(f) != 4 {
 			return fmt.Errorf("unexpected row %q", f)
 		}
-		t, err1 := strconv.ParseInt(f[1], 10, 64)
-		m, err2 := strconv.ParseUint(f[2], 10, 64)
-		if err1 != nil || err2 != nil {
-			return fmt.Errorf("unexpected row %q", f)
-		}
-		if len(ev.Time) == 0 || f[0] != last {
-			ev.UserStart = append(ev.UserStart, uint32(len(ev.Time)))
-			last = f[0]
-		}
-		name := "m" + f[2]
-		id, ok := nameID[name]
-		if !ok {
-			id = uint32(len(ev.Names))
-			nameID[name] = id
-			ev.Names = append(ev.Names, name)
-			masks[name] = m
-		}
-		v, ok := vid[f[3]]
-		if !ok {
-			v = uint32(len(by.Values))
-			vid[f[3]] = v
-			by.Values = append(by.Values, f[3])
-		}
-		ev.Time = append(ev.Time, t)
-		ev.Name = append(ev.Name, id)
-		by.Of = append(by.Of, v)
-		return nil
+		return se.add(f[0], f[1], f[2], f[3])
 	})
 	if err != nil {
 		return fmt.Errorf("users with long spans: %w", err)
 	}
-	ev.UserStart = append(ev.UserStart, uint32(len(ev.Time)))
-	ev.Props = map[string]*funnel.Property{"v": by}
-	ld := funnel.Definition{Window: d.Window, Attribution: d.Attribution, TopN: math.MaxInt32}
-	for k := range d.Steps {
-		st := funnel.Step{Name: d.Steps[k].StepName()}
-		for _, name := range ev.Names {
-			if masks[name]&(1<<k) != 0 {
-				st.Events = append(st.Events, name)
-			}
-		}
-		if len(st.Events) == 0 {
-			st.Events = []string{"(none)"} // matches nothing
-		}
-		ld.Steps = append(ld.Steps, st)
-	}
-	if d.By != "" {
-		ld.By = "v"
-	}
-	res, err := funnel.Compute(&ld, ev)
+	ev, ld := se.events(d)
+	res, err := funnel.Compute(ld, ev)
 	if err != nil {
 		return fmt.Errorf("users with long spans: %w", err)
 	}
@@ -640,4 +616,83 @@ func (s *Store) longUsers(ctx context.Context, q string, d *funnel.Definition, l
 		add(lv.ValueReach[v], seg.Steps)
 	}
 	return nil
+}
+
+// stepEvents gathers users' step events as the server gives them (user,
+// time, the mask of steps each matches, the breakdown value) into
+// funnel.Events for the embedded engine: each event's name is its set of
+// steps, so the engine sees exactly the server's matches.
+type stepEvents struct {
+	ev     funnel.Events
+	by     funnel.Property
+	vid    map[string]uint32
+	nameID map[string]uint32
+	masks  map[string]uint64
+	users  []string
+}
+
+func (se *stepEvents) add(user, ts, mask, value string) error {
+	if se.vid == nil {
+		se.by.Values = []string{""}
+		se.vid = map[string]uint32{"": 0}
+		se.nameID = map[string]uint32{}
+		se.masks = map[string]uint64{}
+	}
+	t, err1 := strconv.ParseInt(ts, 10, 64)
+	m, err2 := strconv.ParseUint(mask, 10, 64)
+	if err1 != nil || err2 != nil {
+		return fmt.Errorf("unexpected row %q %q %q", user, ts, mask)
+	}
+	if len(se.users) == 0 || se.users[len(se.users)-1] != user {
+		se.ev.UserStart = append(se.ev.UserStart, uint32(len(se.ev.Time)))
+		se.users = append(se.users, user)
+	}
+	name := "m" + mask
+	id, ok := se.nameID[name]
+	if !ok {
+		id = uint32(len(se.ev.Names))
+		se.nameID[name] = id
+		se.ev.Names = append(se.ev.Names, name)
+		se.masks[name] = m
+	}
+	v, ok := se.vid[value]
+	if !ok {
+		v = uint32(len(se.by.Values))
+		se.vid[value] = v
+		se.by.Values = append(se.by.Values, value)
+	}
+	se.ev.Time = append(se.ev.Time, t)
+	se.ev.Name = append(se.ev.Name, id)
+	se.by.Of = append(se.by.Of, v)
+	return nil
+}
+
+// events returns the gathered events and d as the engine computes it on
+// them: the same window and attribution, each step the names whose mask
+// has it, the breakdown by "v".
+func (se *stepEvents) events(d *funnel.Definition) (*funnel.Events, *funnel.Definition) {
+	ev := &se.ev
+	ev.UserStart = append(ev.UserStart, uint32(len(ev.Time)))
+	by := se.by
+	if by.Values == nil {
+		by.Values = []string{""}
+	}
+	ev.Props = map[string]*funnel.Property{"v": &by}
+	ld := &funnel.Definition{Window: d.Window, Attribution: d.Attribution, TopN: math.MaxInt32}
+	for k := range d.Steps {
+		st := funnel.Step{Name: d.Steps[k].StepName()}
+		for _, name := range ev.Names {
+			if se.masks[name]&(1<<k) != 0 {
+				st.Events = append(st.Events, name)
+			}
+		}
+		if len(st.Events) == 0 {
+			st.Events = []string{"(none)"} // matches nothing
+		}
+		ld.Steps = append(ld.Steps, st)
+	}
+	if d.By != "" {
+		ld.By = "v"
+	}
+	return ev, ld
 }
