@@ -153,6 +153,9 @@ func TestClickHouseCommands(t *testing.T) {
 		{[]string{"report", "-d", "nope", "--preset", "store"}, `dataset "nope": not found (have: store)`},
 		{[]string{"funnels"}, "does not work on ClickHouse"},
 		{[]string{"export", "-d", "store"}, "does not work on ClickHouse"},
+		{[]string{"drivers", "-d", "store", "--preset", "store"}, "windowFunnel gives levels, not chains"},
+		{[]string{"compare", "--dataset", "store"}, "which only the embedded engine finds"},
+		{[]string{"users", "-d", "store", "--preset", "store", "--reached", "1", "--mode", "strict"}, "--mode strict is not supported on ClickHouse"},
 	} {
 		_, err := run(t, append([]string{"--db", ch}, c.args...)...)
 		if err == nil || !strings.Contains(err.Error(), c.want) {

@@ -82,7 +82,11 @@ func (a *app) open() (*store.Store, error) {
 	}
 	if _, ok, err := a.clickhouseURL(); err != nil || ok {
 		if err == nil {
-			err = notOnClickHouse(a.cmdPath, "it reads or writes the embedded store only")
+			why, ok := needsEvents[a.cmdPath]
+			if !ok {
+				why = "it reads or writes the embedded store only"
+			}
+			err = notOnClickHouse(a.cmdPath, why)
 		}
 		return nil, err
 	}
@@ -96,6 +100,12 @@ func (a *app) open() (*store.Store, error) {
 	}
 	a.st = st
 	return st, nil
+}
+
+// needsEvents says why a command cannot run on ClickHouse.
+var needsEvents = map[string]string{
+	"microfunnel drivers": "it reads every event of each user's counted chain, which only the embedded engine finds; windowFunnel gives levels, not chains",
+	"microfunnel compare": "its micro conversions are read on each user's counted chain, which only the embedded engine finds; run report --preset NAME on ClickHouse for the funnels",
 }
 
 func (a *app) close() {
