@@ -143,6 +143,13 @@ func TestClickHouseCommands(t *testing.T) {
 			t.Errorf("%v:\nClickHouse:\n%s\nembedded:\n%s", args, got, want)
 		}
 	}
+	// --times: the whole report, times included, is the embedded store's.
+	args := []string{"report", "-d", "store", "--preset", "store", "--by", "device", "--format", "csv"}
+	want, err1 := run(t, append([]string{"--db", file}, args...)...)
+	got, err2 := run(t, append(append([]string{"--db", ch}, args...), "--times")...)
+	if err1 != nil || err2 != nil || got != want {
+		t.Errorf("report --times: %v / %v\nClickHouse:\n%s\nembedded:\n%s", err1, err2, got, want)
+	}
 	for _, c := range []struct {
 		args []string
 		want string

@@ -109,10 +109,15 @@ func (a *app) catalog(ctx context.Context) (catalog, error) {
 	return a.open()
 }
 
-// chReport computes a report on ClickHouse: the funnel runs on the server.
-func chReport(ctx context.Context, ch *chstore.Store, name string, def funnel.Definition) (*report, error) {
+// chReport computes a report on ClickHouse: the funnel runs on the server;
+// with times, the engine computes the times between steps on the step
+// events of the users who entered.
+func chReport(ctx context.Context, ch *chstore.Store, name string, def funnel.Definition, times bool) (*report, error) {
 	t0 := time.Now()
 	res, err := ch.Compute(ctx, name, &def)
+	if err == nil && times {
+		err = ch.Times(ctx, name, &def, res)
+	}
 	var un *chstore.UnsupportedError
 	if errors.As(err, &un) {
 		return nil, usagef("%v", err)
@@ -120,8 +125,11 @@ func chReport(ctx context.Context, ch *chstore.Store, name string, def funnel.De
 	if err != nil {
 		return nil, err
 	}
-	return &report{Dataset: name, Definition: def, Result: res, Timings: timings{Compute: ms(time.Since(t0))},
-		Notes: []string{"computed on ClickHouse " + ch.Version() + " (" + ch.Path() + "): times between steps are not computed there (median and p90 show -)"}}, nil
+	note := "computed on ClickHouse " + ch.Version() + " (" + ch.Path() + "): times between steps are not computed there (median and p90 show -); --times computes them from the step events of the users who entered"
+	if times {
+		note = "computed on ClickHouse " + ch.Version() + " (" + ch.Path() + "); the times between steps by the embedded engine on the step events of the users who entered"
+	}
+	return &report{Dataset: name, Definition: def, Result: res, Timings: timings{Compute: ms(time.Since(t0))}, Notes: []string{note}}, nil
 }
 
 // chReportFlags are the report flags a ClickHouse report honours (the
@@ -131,7 +139,7 @@ var chReportFlags = map[string]bool{
 	"db": true, "ch-table": true, "ch-user": true, "ch-event": true, "ch-time": true, "ch-props-json": true,
 	"dataset": true, "format": true, "steps": true, "funnel": true, "preset": true,
 	"window": true, "max-gap": true, "mode": true, "count": true, "by": true, "attribution": true,
-	"segment": true, "where": true, "from": true, "to": true, "top": true,
+	"segment": true, "where": true, "from": true, "to": true, "top": true, "times": true,
 }
 
 func chFlagsOnly(cmd *cobra.Command) error {

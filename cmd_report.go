@@ -320,6 +320,7 @@ func computeReportOver(cmd *cobra.Command, st *store.Store, dataset string, def 
 func (a *app) reportCmd() *cobra.Command {
 	var ff funnelFlags
 	var dataset, format, save string
+	var times bool
 	var next funnel.DropOptions
 	cmd := &cobra.Command{
 		Use:   "report --dataset NAME (--steps \"a,b|c,d\" | --funnel FILE | --preset NAME | --saved NAME) [flags]",
@@ -390,7 +391,7 @@ See docs/SEMANTICS.md for exactly what is counted.`,
 						return err
 					}
 				}
-				rep, err := chReport(cmd.Context(), ch, dataset, def)
+				rep, err := chReport(cmd.Context(), ch, dataset, def, times)
 				if err != nil {
 					return err
 				}
@@ -416,6 +417,7 @@ See docs/SEMANTICS.md for exactly what is counted.`,
 		},
 	}
 	cmd.Flags().StringVar(&save, "save", "", "save the funnel computed (with every flag) under this name in the dataset")
+	cmd.Flags().BoolVar(&times, "times", false, "with --db clickhouse://: also compute the times between steps (the server sends the entered users' step events; the embedded store always computes them)")
 	cmd.Flags().StringVarP(&dataset, "dataset", "d", "", "dataset (default: the preset's sample dataset, or the only dataset)")
 	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json, csv or markdown")
 	cmd.Flags().IntVar(&next.Top, "next-top", funnel.DefaultNextTop, "what the dropped users did next: events kept per step before the rest fold into (other)")

@@ -293,6 +293,15 @@ func computeMatches(t *testing.T, f fixture) {
 			if g, w := withoutTimes(t, got), withoutTimes(t, want); g != w {
 				t.Errorf("results differ beyond the counts:\n%s\n%s", g, w)
 			}
+			// With the times: the whole Result is the embedded store's.
+			if err := f.ch.Times(f.ctx, "d", &d, got); err != nil {
+				t.Fatal(err)
+			}
+			g, _ := json.Marshal(got)
+			w, _ := json.Marshal(want)
+			if string(g) != string(w) {
+				t.Errorf("results with times differ:\n%s\n%s", g, w)
+			}
 		})
 	}
 }
