@@ -736,3 +736,46 @@ func silentPort(t *testing.T) string {
 	_, port, _ := net.SplitHostPort(l.Addr().String())
 	return port
 }
+
+// Vendor de-duplication ids de-duplicate against the dataset on an append,
+// as in the embedded store: a Segment export retried across two daily
+// files counts each event once.
+func TestDedupAcrossFiles(t *testing.T) {
+	r := rand.New(rand.NewPCG(21, 1))
+	base := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
+	var day1, day2 []string
+	for i := 0; i < 3000; i++ {
+		ts := base.Add(time.Duration(i) * time.Minute)
+		line := fmt.Sprintf(`{"type":"track","event":"%s","userId":"u%d","messageId":"m%d","timestamp":"%s","properties":{"price":%d}}`,
+			[]string{"a", "b", "c"}[r.IntN(3)], r.IntN(400), i, ts.Format(time.RFC3339Nano), r.IntN(50))
+		switch {
+		case i < 2000:
+			day1 = append(day1, line)
+			if i >= 1700 {
+				day2 = append(day2, line) // retried the next day
+			}
+		default:
+			day2 = append(day2, line)
+		}
+	}
+	join := func(l []string) []byte { return []byte(strings.Join(l, "\n") + "\n") }
+	f := newFixture(t, join(day1), join(day2))
+	gd, err1 := f.ch.Datasets(f.ctx)
+	wd, err2 := f.st.Datasets(f.ctx)
+	if err1 != nil || err2 != nil || len(gd) != 1 || len(wd) != 1 || gd[0].Events != 3000 || gd[0].Events != wd[0].Events || gd[0].Users != wd[0].Users {
+		t.Fatalf("datasets: ClickHouse %+v %v, embedded %+v %v (3000 events)", gd, err1, wd, err2)
+	}
+	listingsMatch(t, f)
+	d := def(t, "a,b,c", nil)
+	got, err := f.ch.Compute(f.ctx, "d", &d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := funnel.Compute(&d, f.ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if counts(got) != counts(want) {
+		t.Fatalf("ClickHouse %s\nembedded   %s", counts(got), counts(want))
+	}
+}

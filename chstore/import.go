@@ -72,7 +72,14 @@ func (s *Store) Import(ctx context.Context, name, src string, r io.Reader, o sto
 	if err != nil {
 		return stats, fmt.Errorf("import %s: %w", src, err)
 	}
-	b, err := s.encode(ctx, m, imp, p)
+	dicts := map[string]map[uint32]string{}
+	if p.DedupKey != "" && len(m.imps) > 0 {
+		if p, err = s.dedup(ctx, m, p, dicts); err != nil {
+			return stats, fmt.Errorf("import %s: %w", src, err)
+		}
+		stats.Events, stats.Users, stats.Duplicates = p.Stats.Events, p.Stats.Users, p.Stats.Duplicates
+	}
+	b, err := s.encode(ctx, m, imp, p, dicts)
 	if err != nil {
 		return stats, fmt.Errorf("import %s: %w", src, err)
 	}
@@ -168,7 +175,7 @@ type batch struct {
 
 // encode gives the parsed users, names and values the dataset's ids: the
 // existing ones for what the dataset has, new ones after them for the rest.
-func (s *Store) encode(ctx context.Context, m *meta, imp uint32, p *store.Parsed) (*batch, error) {
+func (s *Store) encode(ctx context.Context, m *meta, imp uint32, p *store.Parsed, dicts map[string]map[uint32]string) (*batch, error) {
 	ev := p.Events
 	b := &batch{ds: m.ds, imp: imp, ev: ev, users: p.Users, events: ev.Len(), first: math.MaxInt64, last: math.MinInt64}
 	existing := len(m.imps) > 0
@@ -255,7 +262,7 @@ func (s *Store) encode(ctx context.Context, m *meta, imp uint32, p *store.Parsed
 		info, ok := infos[key]
 		vals := map[string]uint32{}
 		if ok {
-			d, err := s.dict(ctx, m, kindKey+key)
+			d, err := s.cachedDict(ctx, m, kindKey+key, dicts)
 			if err != nil {
 				return nil, err
 			}
@@ -452,4 +459,96 @@ func (s *Store) insertStream(ctx context.Context, table, cols string, r io.Reade
 	_, err = io.Copy(io.Discard, rc)
 	rc.Close()
 	return err
+}
+
+// cachedDict is s.dict, read once per import.
+func (s *Store) cachedDict(ctx context.Context, m *meta, kind string, dicts map[string]map[uint32]string) (map[uint32]string, error) {
+	if d, ok := dicts[kind]; ok {
+		return d, nil
+	}
+	d, err := s.dict(ctx, m, kind)
+	if err == nil {
+		dicts[kind] = d
+	}
+	return d, err
+}
+
+// dedup drops the events whose de-duplication id (p.DedupKey) the dataset
+// already has, as the embedded store does on an append: the event imported
+// first is kept. Within the file, store.Parse has already done it.
+func (s *Store) dedup(ctx context.Context, m *meta, p *store.Parsed, dicts map[string]map[uint32]string) (*store.Parsed, error) {
+	ev := p.Events
+	prop := ev.Props[p.DedupKey]
+	if prop == nil {
+		return p, nil
+	}
+	old, err := s.cachedDict(ctx, m, kindKey+p.DedupKey, dicts)
+	if err != nil || len(old) == 0 {
+		return p, err
+	}
+	seen := make(map[string]struct{}, len(old))
+	for _, v := range old {
+		seen[v] = struct{}{}
+	}
+	dup := make([]bool, len(prop.Values))
+	found := false
+	for id, v := range prop.Values {
+		if _, ok := seen[v]; ok && id != 0 {
+			dup[id], found = true, true
+		}
+	}
+	if !found {
+		return p, nil
+	}
+	keep := func(i uint32) bool { return !dup[prop.Of[i]] }
+	q := *p
+	q.Events, q.Users = keepEvents(ev, p.Users, keep)
+	dropped := int64(ev.Len() - q.Events.Len())
+	q.Stats.Duplicates += dropped
+	q.Stats.Events -= dropped
+	q.Stats.Users = int64(len(q.Users))
+	q.PropEvents = make(map[string]int64, len(p.PropEvents))
+	for k, prop := range q.Events.Props {
+		var n int64
+		for _, v := range prop.Of {
+			if v != 0 {
+				n++
+			}
+		}
+		q.PropEvents[k] = n
+	}
+	return &q, nil
+}
+
+// keepEvents is ev without the events keep refuses, and without the users
+// left with none (the dictionaries stay as they are).
+func keepEvents(ev *funnel.Events, users []string, keep func(i uint32) bool) (*funnel.Events, []string) {
+	out := &funnel.Events{Names: ev.Names, Keys: ev.Keys, Props: make(map[string]*funnel.Property, len(ev.Props)), UserStart: []uint32{0}}
+	var outUsers []string
+	var idx []uint32
+	for u := 0; u < ev.NumUsers(); u++ {
+		n := len(idx)
+		for i := ev.UserStart[u]; i < ev.UserStart[u+1]; i++ {
+			if keep(i) {
+				idx = append(idx, i)
+			}
+		}
+		if len(idx) > n {
+			outUsers = append(outUsers, users[u])
+			out.UserStart = append(out.UserStart, uint32(len(idx)))
+		}
+	}
+	out.Time = make([]int64, len(idx))
+	out.Name = make([]uint32, len(idx))
+	for j, i := range idx {
+		out.Time[j], out.Name[j] = ev.Time[i], ev.Name[i]
+	}
+	for k, prop := range ev.Props {
+		of := make([]uint32, len(idx))
+		for j, i := range idx {
+			of[j] = prop.Of[i]
+		}
+		out.Props[k] = &funnel.Property{Values: prop.Values, Of: of, Number: prop.Number}
+	}
+	return out, outUsers
 }

@@ -25,6 +25,10 @@ type Parsed struct {
 	// Hash is the SHA-256 of the content, as the import ledger keeps it.
 	Hash  string
 	Stats InsertStats
+	// DedupKey is the property holding the vendor's de-duplication id
+	// ("" for none): an event whose id the dataset already has is a
+	// duplicate.
+	DedupKey string
 }
 
 // Parse reads one export as Import does and returns its events without
@@ -64,7 +68,7 @@ func Parse(ctx context.Context, dataset, source string, r io.Reader, o ImportOpt
 			st.Warnings = append(st.Warnings, fmt.Sprintf("%d events reuse the %s of a different event; each id keeps its first event", differ, dedupKey))
 		}
 	}
-	p := &Parsed{Users: t.users, Hash: hex.EncodeToString(in.hash.Sum(nil)), PropEvents: make(map[string]int64, len(t.cols)),
+	p := &Parsed{Users: t.users, Hash: hex.EncodeToString(in.hash.Sum(nil)), PropEvents: make(map[string]int64, len(t.cols)), DedupKey: dedupKey,
 		Events: &funnel.Events{UserStart: t.userStart, Time: t.ts, Name: t.name, Names: t.names, Props: make(map[string]*funnel.Property, len(t.cols))}}
 	for k, c := range t.cols {
 		p.Events.Props[k] = &funnel.Property{Values: c.values, Of: c.of, Number: c.number}
