@@ -127,7 +127,7 @@ func (s *Store) ensureTables(ctx context.Context) error {
 func (s *Store) haveTables(ctx context.Context) (bool, error) {
 	names := []string{quote(importsTable), quote(eventsTable), quote(dictTable), quote(usersTable), quote(keysTable)}
 	n, legacy := 0, false
-	err := s.c.rows(ctx, "SELECT name, has(groupArray(c), 'vals') FROM (SELECT table AS name, name AS c FROM system.columns WHERE database = "+quote(s.cfg.Database)+" AND table IN ("+strings.Join(names, ", ")+")) GROUP BY name", func(f []string) error {
+	err := s.c.rows(ctx, "SELECT tb, has(groupArray(c), 'vals') FROM (SELECT table AS tb, name AS c FROM system.columns WHERE database = "+quote(s.cfg.Database)+" AND table IN ("+strings.Join(names, ", ")+")) GROUP BY tb", func(f []string) error {
 		n++
 		legacy = legacy || f[1] == "1"
 		return nil
