@@ -199,19 +199,29 @@ func date(s string) *funnel.Date {
 // Every supported setting gives the embedded store's numbers, to the
 // p-values (compared through the whole Result but the step times).
 func TestComputeMatchesEmbedded(t *testing.T) {
-	computeMatches(t, newFixture(t, genCSV(1, 1500, false)))
+	computeMatches(t, newFixture(t, withPrice(genCSV(1, 1500, false))))
+}
+
+// withPrice adds a number property, missing on some events.
+func withPrice(data []byte) []byte {
+	return withColumn(data, "price", func(i int) string {
+		if i%7 == 0 {
+			return ""
+		}
+		return fmt.Sprintf("%d.%d", i%300, i%10)
+	})
 }
 
 // Appends: a second file with the same users (and new ones), new values
 // and a new key, and a third with no properties at all: the dataset's ids
 // are reused and extended, and the numbers stay the embedded store's.
 func TestAppendMatchesEmbedded(t *testing.T) {
-	first := genCSV(1, 1500, false)
+	first := withPrice(genCSV(1, 1500, false))
 	// The same users keep their plan (a breakdown by plan stays exact);
 	// the new users bring a new plan.
 	plan := map[string]string{}
 	for _, line := range strings.Split(string(first), "\n")[1:] {
-		if f := strings.Split(line, ","); len(f) == 5 {
+		if f := strings.Split(line, ","); len(f) == 6 {
 			plan[f[0]] = f[4]
 		}
 	}
@@ -268,6 +278,10 @@ func computeMatches(t *testing.T, f fixture) {
 		{"instant range", "a,b", func(d *funnel.Definition) {
 			d.From, d.To = date("2026-09-05T10:00:00Z"), date("2026-09-25T10:30:00.5Z")
 		}},
+		{"number filters", "a[price>=100],b[price<250.5]", func(d *funnel.Definition) {
+			d.Where = []funnel.Filter{{Key: "price", Op: ">", Values: []string{"3"}}}
+		}},
+		{"number filter passing nothing", "a[price>1000],b", nil},
 		{"by plan first", "a,b,c", func(d *funnel.Definition) { d.By = "plan" }},
 		{"by plan last", "a,b,c", func(d *funnel.Definition) { d.By, d.Attribution = "plan", "last" }},
 		{"by plan step 2", "a,b,c", func(d *funnel.Definition) { d.By, d.Attribution = "plan", "step:2" }},
@@ -414,9 +428,6 @@ func TestSettingsRefused(t *testing.T) {
 		{"--segment", func(d *funnel.Definition) {
 			d.By, d.Segment = "plan", &funnel.SegmentFilter{Key: "plan", Value: "pro"}
 		}},
-		{"the filter plan>=1", func(d *funnel.Definition) {
-			d.Where = []funnel.Filter{{Key: "plan", Op: ">=", Values: []string{"1"}}}
-		}},
 	} {
 		d := def(t, "a,b", c.mod)
 		_, err := f.ch.Compute(f.ctx, "d", &d)
@@ -424,6 +435,18 @@ func TestSettingsRefused(t *testing.T) {
 		if !errors.As(err, &un) || un.Setting != c.setting || !strings.Contains(err.Error(), "needs the embedded store") {
 			t.Errorf("%s: got %v", c.setting, err)
 		}
+	}
+}
+
+// A number comparison on a text property gets the embedded store's
+// message.
+func TestNumberFilterOnText(t *testing.T) {
+	f := newFixture(t, genCSV(4, 50, false))
+	d := def(t, "a[plan>=1],b", nil)
+	_, err := f.ch.Compute(f.ctx, "d", &d)
+	_, want := funnel.Compute(&d, f.ev)
+	if err == nil || want == nil || !strings.Contains(err.Error(), want.Error()) {
+		t.Errorf("ClickHouse: %v\nembedded: %v", err, want)
 	}
 }
 
@@ -629,6 +652,10 @@ func TestExistingTable(t *testing.T) {
 	}
 	if counts(got) != counts(want) {
 		t.Errorf("ClickHouse %s\nembedded   %s", counts(got), counts(want))
+	}
+	nd := def(t, "a[n>=1],b", nil)
+	if _, err := ch.Compute(ctx, "ext", &nd); !errors.As(err, new(*UnsupportedError)) || !strings.Contains(err.Error(), "existing table") {
+		t.Errorf("a number filter on an existing table: %v", err)
 	}
 	if keys, err := ch.keys(ctx, "ext"); err != nil || !reflect.DeepEqual(keys, []string{"device", "n"}) {
 		t.Errorf("keys %v %v", keys, err)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -75,17 +76,26 @@ func Check(d *funnel.Definition) error {
 	if d.Count == funnel.Totals {
 		return &UnsupportedError{"--count totals", "windowFunnel gives each user's furthest step, not every attempt"}
 	}
+	return nil
+}
+
+// numberFilter is the first filter of d that compares numbers, if any.
+func numberFilter(d *funnel.Definition) *funnel.Filter {
 	for _, fs := range allFilters(d) {
-		for _, f := range fs {
+		for i, f := range fs {
 			switch f.Op {
 			case "=", "!=", "in", "not in":
 			default:
-				return &UnsupportedError{"the filter " + f.String(), "number comparisons (" + f.Op + ") follow the embedded store's number rules"}
+				return &fs[i]
 			}
 		}
 	}
 	return nil
 }
+
+// maxIDs is the most value ids a number filter passes to the server in
+// one list (ClickHouse's max_query_size is 256 KiB by default).
+const maxIDs = 20000
 
 func allFilters(d *funnel.Definition) [][]funnel.Filter {
 	out := [][]funnel.Filter{d.Where}
@@ -205,6 +215,9 @@ func (s *Store) prepare(ctx context.Context, name string, d *funnel.Definition) 
 	if err != nil {
 		return source{}, err
 	}
+	if f := numberFilter(d); f != nil && src.own == nil {
+		return source{}, &UnsupportedError{"the filter " + f.String(), "on an existing table (--ch-table) the values are text in a JSON column; number comparisons (" + f.Op + ") work on datasets imported by microfunnel"}
+	}
 	if err := s.checkNames(ctx, src, d); err != nil {
 		return source{}, fmt.Errorf("dataset %s: %w", name, err)
 	}
@@ -285,7 +298,10 @@ func (s *Store) checkNames(ctx context.Context, src source, d *funnel.Definition
 		return err
 	}
 	if o := src.own; o != nil {
-		// The filters' keys, so their value ids are known.
+		// The filters' keys, so their value ids are known; a number
+		// filter becomes the list of the ids of the values it passes, by
+		// the engine's own rule (funnel.Filter.Table).
+		o.number = map[string]string{}
 		for _, fs := range allFilters(d) {
 			for _, f := range fs {
 				if _, ok := o.values[f.Key]; !ok {
@@ -293,10 +309,55 @@ func (s *Store) checkNames(ctx context.Context, src source, d *funnel.Definition
 						return err
 					}
 				}
+				if f.Op == "=" || f.Op == "!=" || f.Op == "in" || f.Op == "not in" {
+					continue
+				}
+				cond, err := o.numberSQL(f)
+				if err != nil {
+					return err
+				}
+				o.number[f.String()] = cond
 			}
 		}
 	}
 	return nil
+}
+
+// numberSQL is a number filter as the list of value ids it passes (or the
+// list it does not, when shorter).
+func (o *ownSource) numberSQL(f funnel.Filter) (string, error) {
+	ids := o.values[f.Key]
+	pr := &funnel.Property{Values: make([]string, 0, len(ids)), Number: o.keys[f.Key].number}
+	pr.Values = append(pr.Values, "")
+	idOf := []uint32{0}
+	for v, id := range ids {
+		if id != 0 {
+			pr.Values = append(pr.Values, v)
+			idOf = append(idOf, id)
+		}
+	}
+	ok, err := f.Table(pr)
+	if err != nil {
+		return "", err
+	}
+	var in, out []string
+	for i, pass := range ok {
+		id := strconv.FormatUint(uint64(idOf[i]), 10)
+		if pass {
+			in = append(in, id)
+		} else {
+			out = append(out, id)
+		}
+	}
+	switch {
+	case len(in) == 0:
+		return " = " + noID, nil
+	case len(in) <= len(out) && len(in) <= maxIDs:
+		return " IN (" + strings.Join(in, ", ") + ")", nil
+	case len(out) <= maxIDs:
+		return " NOT IN (" + strings.Join(out, ", ") + ")", nil
+	}
+	return "", &UnsupportedError{"the filter " + f.String(), fmt.Sprintf("it passes %d of the %d distinct values of %s and leaves %d, and one query holds at most %d value ids", len(in), len(ok)-1, f.Key, len(out)-1, maxIDs)}
 }
 
 // noID is a value id no value has: a filter on a value the dataset lacks.
@@ -318,6 +379,9 @@ func (src source) literal(key, v string) string {
 // the value "" (docs/SEMANTICS.md).
 func filterSQL(src source, f funnel.Filter) string {
 	v := src.prop(f.Key)
+	if o := src.own; o != nil && o.number[f.String()] != "" {
+		return v + o.number[f.String()]
+	}
 	vals := make([]string, len(f.Values))
 	for i, x := range f.Values {
 		vals[i] = src.literal(f.Key, x)
@@ -618,6 +682,9 @@ func (s *Store) longUsers(ctx context.Context, q string, d *funnel.Definition, l
 	return nil
 }
 
+// noStep names the step events of a step no event matches.
+const noStep = "(none)"
+
 // stepEvents gathers users' step events as the server gives them (user,
 // time, the mask of steps each matches, the breakdown value) into
 // funnel.Events for the embedded engine: each event's name is its set of
@@ -687,7 +754,11 @@ func (se *stepEvents) events(d *funnel.Definition) (*funnel.Events, *funnel.Defi
 			}
 		}
 		if len(st.Events) == 0 {
-			st.Events = []string{"(none)"} // matches nothing
+			// A name no event has: the step matches nothing.
+			if !slices.Contains(ev.Names, noStep) {
+				ev.Names = append(ev.Names, noStep)
+			}
+			st.Events = []string{noStep}
 		}
 		ld.Steps = append(ld.Steps, st)
 	}

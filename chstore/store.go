@@ -160,6 +160,7 @@ type ownSource struct {
 	keys   map[string]keyInfo
 	names  map[string]uint32
 	values map[string]map[string]uint32 // by key
+	number map[string]string            // a number filter's condition on its column, by filter text
 }
 
 func (s *Store) source(ctx context.Context, name string) (source, error) {

@@ -188,7 +188,7 @@ func compileFilters(fs []Filter, ev *Events) (conds, error) {
 		if err != nil {
 			return nil, err
 		}
-		ok, err := f.table(pr)
+		ok, err := f.Table(pr)
 		if err != nil {
 			return nil, err
 		}
@@ -197,8 +197,9 @@ func compileFilters(fs []Filter, ev *Events) (conds, error) {
 	return out, nil
 }
 
-// table says for each value id of pr whether it passes f.
-func (f Filter) table(pr *Property) ([]bool, error) {
+// Table says for each value id of pr whether it passes f (for a store that
+// filters by value ids elsewhere: chstore).
+func (f Filter) Table(pr *Property) ([]bool, error) {
 	ok := make([]bool, len(pr.Values))
 	if numericOp(f.Op) {
 		if !pr.Number {
