@@ -127,6 +127,7 @@ func TestClickHouseCommands(t *testing.T) {
 		{"report", "-d", "store", "--preset", "store", "--by", "device", "--format", "csv"},
 		{"report", "--preset", "store-checkout", "--by", "country", "--attribution", "last", "--top", "3", "--format", "csv"},
 		{"report", "-d", "store", "--steps", "view_product[device=mobile],add_to_cart|add_to_wishlist", "--where", "country!=US", "--from", "2026-09-10", "--to", "2026-10-01", "--window", "1d", "--format", "csv"},
+		{"report", "-d", "store", "--preset", "store", "--segment", "device=mobile", "--where", "country!=US", "--format", "csv"},
 		{"users", "-d", "store", "--preset", "store", "--reached", "2"},
 		{"users", "-d", "store", "--preset", "store", "--dropped-at", "1", "--format", "json", "--where", "device=mobile"},
 	} {

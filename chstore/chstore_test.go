@@ -282,6 +282,17 @@ func computeMatches(t *testing.T, f fixture) {
 			d.Where = []funnel.Filter{{Key: "price", Op: ">", Values: []string{"3"}}}
 		}},
 		{"number filter passing nothing", "a[price>1000],b", nil},
+		{"segment", "a,b,c", func(d *funnel.Definition) { d.Segment = &funnel.SegmentFilter{Key: "plan", Value: "pro"} }},
+		{"segment (none), last", "a,b,c", func(d *funnel.Definition) {
+			d.Attribution, d.Segment = "last", &funnel.SegmentFilter{Key: "plan", Value: funnel.NoneSegment}
+		}},
+		{"segment (other) of top 2", "a,b", func(d *funnel.Definition) {
+			d.TopN, d.Segment = 2, &funnel.SegmentFilter{Key: "plan", Value: funnel.OtherSegment}
+		}},
+		{"segment with its breakdown", "a,b,c", func(d *funnel.Definition) {
+			d.By, d.TopN, d.Segment = "plan", 2, &funnel.SegmentFilter{Key: "plan", Value: "free"}
+		}},
+		{"segment nobody entered", "a[price<0],b", func(d *funnel.Definition) { d.Segment = &funnel.SegmentFilter{Key: "plan", Value: "pro"} }},
 		{"by plan first", "a,b,c", func(d *funnel.Definition) { d.By = "plan" }},
 		{"by plan last", "a,b,c", func(d *funnel.Definition) { d.By, d.Attribution = "plan", "last" }},
 		{"by plan step 2", "a,b,c", func(d *funnel.Definition) { d.By, d.Attribution = "plan", "step:2" }},
@@ -424,9 +435,6 @@ func TestSettingsRefused(t *testing.T) {
 		{"--count totals", func(d *funnel.Definition) { d.Count = funnel.Totals }},
 		{"exclusions", func(d *funnel.Definition) {
 			d.Exclusions = []funnel.Exclusion{{Events: []string{"x"}, From: 1, To: 2}}
-		}},
-		{"--segment", func(d *funnel.Definition) {
-			d.By, d.Segment = "plan", &funnel.SegmentFilter{Key: "plan", Value: "pro"}
 		}},
 	} {
 		d := def(t, "a,b", c.mod)

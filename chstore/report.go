@@ -113,6 +113,9 @@ func allFilters(d *funnel.Definition) [][]funnel.Filter {
 // (ties between steps, an attribution the chains would decide). Times
 // between steps are not computed: MedianMs and P90Ms are 0.
 func (s *Store) Compute(ctx context.Context, name string, d *funnel.Definition) (*funnel.Result, error) {
+	if d.Segment != nil {
+		return s.segment(ctx, name, d, false)
+	}
 	src, err := s.prepare(ctx, name, d)
 	if err != nil {
 		return nil, err
@@ -203,6 +206,54 @@ func (s *Store) Compute(ctx context.Context, name string, d *funnel.Definition) 
 			"%d users have several values of %s on the events of their attributed step, and which one counts depends on the chain the embedded engine picks, which windowFunnel does not return", ambiguous, d.By)}
 	}
 	return funnel.FromLevels(d, lv)
+}
+
+// segment is d's segment as funnel.Compute gives it: the segment's row of
+// the breakdown by its key (every value in a row of its own, unless the
+// segment is (other)), with the breakdown of d.By kept when set. With
+// times, the times between steps are computed too (Times).
+func (s *Store) segment(ctx context.Context, name string, d *funnel.Definition, times bool) (*funnel.Result, error) {
+	sf := *d.Segment
+	bd := *d
+	bd.Segment, bd.By = nil, sf.Key
+	if sf.Value != funnel.OtherSegment {
+		bd.TopN = math.MaxInt32
+	}
+	compute := func(def *funnel.Definition) (*funnel.Result, error) {
+		res, err := s.Compute(ctx, name, def)
+		if err == nil && times {
+			err = s.Times(ctx, name, def, res)
+		}
+		return res, err
+	}
+	res, err := compute(&bd)
+	if err != nil {
+		return nil, err
+	}
+	out := *res
+	out.Breakdown, out.Steps = nil, nil
+	for _, seg := range res.Breakdown.Segments {
+		if seg.Value == sf.Value {
+			out.Steps = seg.Steps
+		}
+	}
+	if out.Steps == nil { // nobody of that value entered the funnel
+		zero, err := funnel.FromLevels(&funnel.Definition{Steps: d.Steps}, funnel.Levels{Reach: make([]int64, len(d.Steps)+1)})
+		if err != nil {
+			return nil, err
+		}
+		out.Steps = zero.Steps
+	}
+	if d.By != "" {
+		if bd.TopN != d.TopN {
+			bd.TopN = d.TopN
+			if res, err = compute(&bd); err != nil {
+				return nil, err
+			}
+		}
+		out.Breakdown = res.Breakdown
+	}
+	return &out, nil
 }
 
 // prepare checks d for the server and the dataset (Check, checkNames) and
@@ -326,15 +377,20 @@ func (s *Store) checkNames(ctx context.Context, src source, d *funnel.Definition
 // numberSQL is a number filter as the list of value ids it passes (or the
 // list it does not, when shorter).
 func (o *ownSource) numberSQL(f funnel.Filter) (string, error) {
+	// In id order, which is the embedded store's order of values (so a
+	// message quotes the same one).
 	ids := o.values[f.Key]
-	pr := &funnel.Property{Values: make([]string, 0, len(ids)), Number: o.keys[f.Key].number}
-	pr.Values = append(pr.Values, "")
-	idOf := []uint32{0}
+	byID := make([]string, 0, len(ids))
 	for v, id := range ids {
 		if id != 0 {
-			pr.Values = append(pr.Values, v)
-			idOf = append(idOf, id)
+			byID = append(byID, v)
 		}
+	}
+	sort.Slice(byID, func(i, j int) bool { return ids[byID[i]] < ids[byID[j]] })
+	pr := &funnel.Property{Values: append([]string{""}, byID...), Number: o.keys[f.Key].number}
+	idOf := make([]uint32, len(pr.Values))
+	for i, v := range byID {
+		idOf[i+1] = ids[v]
 	}
 	ok, err := f.Table(pr)
 	if err != nil {
