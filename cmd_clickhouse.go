@@ -112,11 +112,31 @@ func (a *app) catalog(ctx context.Context) (catalog, error) {
 // chReport computes a report on ClickHouse: the funnel runs on the server;
 // with times, the engine computes the times between steps on the step
 // events of the users who entered.
-func chReport(ctx context.Context, ch *chstore.Store, name string, def funnel.Definition, times bool) (*report, error) {
+func chReport(ctx context.Context, ch *chstore.Store, name string, def funnel.Definition, times bool, over overTime) (*report, error) {
 	t0 := time.Now()
-	res, err := ch.Compute(ctx, name, &def)
-	if err == nil && times {
-		err = ch.Times(ctx, name, &def, res)
+	compute := func(d *funnel.Definition) (*funnel.Result, error) {
+		res, err := ch.Compute(ctx, name, d)
+		if err == nil && times {
+			err = ch.Times(ctx, name, d, res)
+		}
+		return res, err
+	}
+	res, err := compute(&def)
+	if err == nil && over.versus != "" {
+		// The same funnel over the other entry range, as funnel.AddVersus
+		// computes it.
+		if res.Steps[0].Users == 0 {
+			return nil, usagef("--from %s --to %s: nobody entered the funnel in this range (dataset %s)", def.From, def.To, name)
+		}
+		od := def
+		od.From, od.To = &over.vFrom, &over.vTo
+		var r *funnel.Result
+		if r, err = compute(&od); err == nil {
+			if r.Steps[0].Users == 0 {
+				return nil, usagef("--versus %s: nobody entered the funnel in this range (dataset %s)", over.versus, name)
+			}
+			funnel.SetVersus(res, &def, r, over.vFrom, over.vTo)
+		}
 	}
 	var un *chstore.UnsupportedError
 	if errors.As(err, &un) {
@@ -129,7 +149,8 @@ func chReport(ctx context.Context, ch *chstore.Store, name string, def funnel.De
 	if times {
 		note = "computed on ClickHouse " + ch.Version() + " (" + ch.Path() + "); the times between steps by the embedded engine on the step events of the users who entered"
 	}
-	return &report{Dataset: name, Definition: def, Result: res, Timings: timings{Compute: ms(time.Since(t0))}, Notes: []string{note}}, nil
+	notes := []string{note, "what the dropped users did next is not computed on ClickHouse (it reads every event after each one's last step): use the embedded store"}
+	return &report{Dataset: name, Definition: def, Result: res, Timings: timings{Compute: ms(time.Since(t0))}, Notes: notes}, nil
 }
 
 // chReportFlags are the report flags a ClickHouse report honours (the
@@ -139,7 +160,7 @@ var chReportFlags = map[string]bool{
 	"db": true, "ch-table": true, "ch-user": true, "ch-event": true, "ch-time": true, "ch-props-json": true,
 	"dataset": true, "format": true, "steps": true, "funnel": true, "preset": true,
 	"window": true, "max-gap": true, "mode": true, "count": true, "by": true, "attribution": true,
-	"segment": true, "where": true, "from": true, "to": true, "top": true, "times": true,
+	"segment": true, "where": true, "from": true, "to": true, "top": true, "times": true, "versus": true,
 }
 
 func chFlagsOnly(cmd *cobra.Command) error {

@@ -391,7 +391,7 @@ See docs/SEMANTICS.md for exactly what is counted.`,
 						return err
 					}
 				}
-				rep, err := chReport(cmd.Context(), ch, dataset, def, times)
+				rep, err := chReport(cmd.Context(), ch, dataset, def, times, ff.over)
 				if err != nil {
 					return err
 				}

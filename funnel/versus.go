@@ -72,6 +72,13 @@ func AddVersus(res *Result, d *Definition, ev *Events, from, to Date) error {
 	if err != nil {
 		return err
 	}
+	SetVersus(res, d, r, from, to)
+	return nil
+}
+
+// SetVersus sets res.Versus from r, the same funnel computed over the range
+// from..to (by a store that computes elsewhere: chstore), as AddVersus does.
+func SetVersus(res *Result, d *Definition, r *Result, from, to Date) {
 	v := &Versus{ThisFrom: d.From.String(), ThisTo: d.To.String(), From: from.String(), To: to.String(), Users: r.Users, Steps: r.Steps}
 	n := len(res.Steps)
 	ps := make([]float64, 0, n)
@@ -89,5 +96,4 @@ func AddVersus(res *Result, d *Definition, ev *Events, from, to Date) error {
 		t.Significant = t.Method != "none" && adj < Alpha
 	}
 	res.Versus = v
-	return nil
 }
