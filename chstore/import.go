@@ -89,6 +89,19 @@ func (s *Store) Import(ctx context.Context, name, src string, r io.Reader, o sto
 	if err := s.write(ctx, b); err != nil {
 		return stats, fmt.Errorf("import %s into %s: %w (nothing of it is visible)", src, s.cfg, err)
 	}
+	if beforeLedger != nil {
+		beforeLedger()
+	}
+	// The ids were given against the imports read at the start: another
+	// import of the dataset that finished since may have given the same
+	// ids to other users or values, so this one stays invisible.
+	now, _, err := s.ledger(ctx)
+	if err != nil {
+		return stats, fmt.Errorf("import %s: %w (nothing of it is visible)", src, err)
+	}
+	if cur := now[name]; cur != nil && !slices.Equal(cur.imps, m.imps) {
+		return stats, fmt.Errorf("import %s: another import into %s finished while this one ran; nothing of this one is visible: import it again", src, name)
+	}
 	led := "INSERT INTO " + importsTable + " (dataset, ds, imp, sha256, source, events, users, first, last, wide, at) VALUES (" +
 		quote(name) + ", " + u32s(m.ds) + ", " + u32s(imp) + ", " + quote(p.Hash) + ", " + quote(filepath.Base(src)) + ", " +
 		strconv.Itoa(b.events) + ", " + strconv.Itoa(len(b.newUsers)) + ", " + strconv.FormatInt(b.first, 10) + ", " +
@@ -100,6 +113,10 @@ func (s *Store) Import(ctx context.Context, name, src string, r io.Reader, o sto
 	stats.Duration = time.Since(t0)
 	return stats, nil
 }
+
+// beforeLedger, when set (tests), runs before an import checks the ledger
+// and writes its row.
+var beforeLedger func()
 
 func u32s(v uint32) string { return strconv.FormatUint(uint64(v), 10) }
 

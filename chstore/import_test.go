@@ -106,3 +106,25 @@ func TestLegacyTablesRefused(t *testing.T) {
 		t.Errorf("datasets: %v", err)
 	}
 }
+
+// Two imports into one dataset at once: the one that finishes second
+// stays invisible and says so, since its ids may clash with the first's.
+func TestConcurrentImports(t *testing.T) {
+	f := newFixture(t, genCSV(41, 100, false))
+	other := genCSV(42, 100, false)
+	beforeLedger = func() {
+		beforeLedger = nil
+		if _, err := f.ch.Import(f.ctx, "d", "other.csv", bytes.NewReader(other), store.ImportOptions{}); err != nil {
+			t.Errorf("the other import: %v", err)
+		}
+	}
+	defer func() { beforeLedger = nil }()
+	_, err := f.ch.Import(f.ctx, "d", "more.csv", bytes.NewReader(genCSV(43, 100, false)), store.ImportOptions{})
+	if err == nil || !strings.Contains(err.Error(), "another import into d finished while this one ran") {
+		t.Fatalf("got %v", err)
+	}
+	ds, err := f.ch.Datasets(f.ctx)
+	if err != nil || len(ds) != 1 || ds[0].Version != 2 {
+		t.Errorf("datasets: %+v %v (want the first file and the other one)", ds, err)
+	}
+}
