@@ -69,3 +69,22 @@ echo "ClickHouse windowFunnel, 5 runs (s): $(echo $sorted)"
 med=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p)
 mf=$(grep -E 'warm recompute, no breakdown' "$work/mf.txt" | sed -E 's/.*\| ([0-9.]+) ms \/.*/\1/')
 echo "ClickHouse median: $med s; microfunnel warm median: $mf ms; ratio: $(awk -v c="$med" -v m="$mf" 'BEGIN {printf "%.1f", c * 1000 / m}')x"
+
+# microfunnel on ClickHouse: the same export imported through --db
+# clickhouse://, a report --by device, and ClickHouse's own windowFunnel on
+# microfunnel's table, each whole process, five runs in turn.
+echo "== microfunnel --db clickhouse:// on the same export"
+ch --query 'CREATE DATABASE mfch'
+db=clickhouse://127.0.0.1:18123/mfch
+/usr/bin/time -f "import: %e s wall, %M KB peak" "$work/microfunnel" --db "$db" import -d bench "$work/mf/events.csv"
+ds=$(ch --query 'SELECT any(ds) FROM mfch.microfunnel_imports')
+ids=$(ch --query "SELECT groupArray(id) FROM (SELECT id FROM mfch.microfunnel_dict WHERE ds = $ds AND kind = 'e' AND value IN ('view_product', 'add_to_cart', 'begin_checkout', 'add_payment_info', 'purchase') ORDER BY indexOf(['view_product', 'add_to_cart', 'begin_checkout', 'add_payment_info', 'purchase'], value))" | tr -d '[]')
+IFS=, read -r e1 e2 e3 e4 e5 <<<"$ids"
+own="SELECT level, count() FROM (SELECT user, windowFunnel(86400)(toDateTime(intDiv(t, 1000)), event = $e1, event = $e2, event = $e3,
+	event = $e4, event = $e5) AS level FROM mfch.microfunnel_events WHERE ds = $ds GROUP BY user) GROUP BY level"
+for i in 1 2 3 4 5; do
+	/usr/bin/time -f "report --by device: %e s" "$work/microfunnel" --db "$db" report -d bench \
+		--steps view_product,add_to_cart,begin_checkout,add_payment_info,purchase --window 24h --by device --format csv >/dev/null 2>"$work/err" || cat "$work/err"
+	tail -1 "$work/err"
+	/usr/bin/time -f "own windowFunnel (clickhouse-client): %e s" clickhouse-client --port 19000 --query "$own" >/dev/null
+done
