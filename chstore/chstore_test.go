@@ -152,6 +152,22 @@ func withColumn(data []byte, name string, value func(i int) string) []byte {
 	return []byte(strings.Join(lines, "\n") + "\n")
 }
 
+// sameCounts computes d on both stores and fails unless the counts agree.
+func sameCounts(t *testing.T, f fixture, d *funnel.Definition) (got, want *funnel.Result) {
+	t.Helper()
+	want, err := funnel.Compute(d, f.ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err = f.ch.Compute(f.ctx, "d", d); err != nil {
+		t.Fatal(err)
+	}
+	if counts(got) != counts(want) {
+		t.Fatalf("ClickHouse %s\nembedded   %s", counts(got), counts(want))
+	}
+	return got, want
+}
+
 // counts are what must agree: users, per step users, per segment value
 // per step users.
 func counts(r *funnel.Result) string {
@@ -242,17 +258,7 @@ func TestAppendMatchesEmbedded(t *testing.T) {
 	computeMatches(t, f)
 	listingsMatch(t, f)
 	d := def(t, "a[ref in (r1,r2,r3)],b", func(d *funnel.Definition) { d.By = "plan" })
-	want, err := funnel.Compute(&d, f.ev)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := f.ch.Compute(f.ctx, "d", &d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if counts(got) != counts(want) {
-		t.Fatalf("ClickHouse %s\nembedded   %s", counts(got), counts(want))
-	}
+	sameCounts(t, f, &d)
 }
 
 func computeMatches(t *testing.T, f fixture) {
@@ -304,17 +310,7 @@ func computeMatches(t *testing.T, f fixture) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			d := def(t, c.steps, c.mod)
-			want, err := funnel.Compute(&d, f.ev)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := f.ch.Compute(f.ctx, "d", &d)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if counts(got) != counts(want) {
-				t.Fatalf("ClickHouse %s\nembedded   %s", counts(got), counts(want))
-			}
+			got, want := sameCounts(t, f, &d)
 			if g, w := withoutTimes(t, got), withoutTimes(t, want); g != w {
 				t.Errorf("results differ beyond the counts:\n%s\n%s", g, w)
 			}

@@ -164,17 +164,7 @@ func (s *Store) Compute(ctx context.Context, name string, d *funnel.Definition) 
 		lv.ValueReach[v][l] += c
 		return nil
 	}
-	// Microfunnel's own tables: the users whose times fit one base, then
-	// (when the ledger says there are any) the others. An existing table:
-	// every user re-based on the server.
-	passes := []bool{false}
-	if src.own != nil {
-		passes = []bool{true}
-		if src.own.m.wide > 0 {
-			passes = append(passes, false)
-		}
-	}
-	for _, fast := range passes {
+	for _, fast := range src.passes() {
 		qs := s.funnelQuery(src, d, fast)
 		long = 0
 		if err := s.c.rows(ctx, qs.counts, scan); err != nil {
@@ -254,6 +244,20 @@ func (s *Store) segment(ctx context.Context, name string, d *funnel.Definition, 
 		out.Breakdown = res.Breakdown
 	}
 	return &out, nil
+}
+
+// passes are the funnel passes a query makes (funnelQuery's fast): on
+// microfunnel's own tables the users whose times fit one base, then (when
+// the ledger says there are any) the others; on an existing table one pass
+// that re-bases every user on the server.
+func (src source) passes() []bool {
+	if src.own == nil {
+		return []bool{false}
+	}
+	if src.own.m.wide > 0 {
+		return []bool{true, false}
+	}
+	return []bool{true}
 }
 
 // prepare checks d for the server and the dataset (Check, checkNames) and

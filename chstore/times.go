@@ -26,14 +26,7 @@ func (s *Store) Times(ctx context.Context, name string, d *funnel.Definition, re
 		return err
 	}
 	var se stepEvents
-	passes := []bool{false}
-	if src.own != nil {
-		passes = []bool{true}
-		if src.own.m.wide > 0 {
-			passes = append(passes, false)
-		}
-	}
-	for _, fast := range passes {
+	for _, fast := range src.passes() {
 		qs := s.funnelQuery(src, d, fast)
 		// The fast pass's users with a w event are in the other pass.
 		q := "SELECT user, t, mask, v FROM (" + qs.events + ") WHERE mask != 0 AND user IN (SELECT user FROM (" + qs.perUser + ") WHERE inr AND NOT wide AND (level >= 1 OR long))"
