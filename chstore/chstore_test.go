@@ -374,19 +374,24 @@ func TestAttributionRefused(t *testing.T) {
 	}
 }
 
-func TestTiesRefused(t *testing.T) {
-	head := "user,event,time\n"
+// Users with events of different steps at one millisecond (in one file or
+// across files) are counted by the engine on their step events: the
+// numbers, times included, are the embedded store's.
+func TestTiesCounted(t *testing.T) {
+	head := "user,event,time,device\n"
 	cases := []struct {
 		name  string
 		files []string
 		steps string
-		tie   bool
+		by    string
 	}{
-		{"generated, one file", []string{string(genCSV(3, 800, true))}, "a,b,c", true},
-		{"one file", []string{head + "u1,a,2026-09-01T00:00:00Z\nu1,b,2026-09-01T00:00:00Z\n"}, "a,b", true},
-		{"across files", []string{head + "u1,a,2026-09-01T00:00:00Z\n", head + "u1,b,2026-09-01T00:00:00Z\n"}, "a,b", true},
-		{"same steps", []string{head + "u1,a,2026-09-01T00:00:00Z\nu1,a,2026-09-01T00:00:00Z\nu1,b,2026-09-01T00:00:01Z\n"}, "a,b", false},
-		{"not a step", []string{head + "u1,a,2026-09-01T00:00:00Z\n", head + "u1,x,2026-09-01T00:00:00Z\nu1,b,2026-09-01T00:00:01Z\n"}, "a,b", false},
+		{"generated, one file", []string{string(genCSV(3, 800, true))}, "a,b,c", ""},
+		{"generated, by plan", []string{string(genCSV(3, 800, true))}, "a,b,c", "plan"},
+		{"one file", []string{head + "u1,a,2026-09-01T00:00:00Z,m\nu1,b,2026-09-01T00:00:00Z,m\n"}, "a,b", ""},
+		{"across files", []string{head + "u1,a,2026-09-01T00:00:00Z,m\n", head + "u1,b,2026-09-01T00:00:00Z,m\nu2,a,2026-09-01T00:00:00Z,d\n"}, "a,b", "device"},
+		{"same steps", []string{head + "u1,a,2026-09-01T00:00:00Z,m\nu1,a,2026-09-01T00:00:00Z,m\nu1,b,2026-09-01T00:00:01Z,m\n"}, "a,b", ""},
+		{"not a step", []string{head + "u1,a,2026-09-01T00:00:00Z,m\n", head + "u1,x,2026-09-01T00:00:00Z,m\nu1,b,2026-09-01T00:00:01Z,m\n"}, "a,b", ""},
+		{"tie and a long span", []string{head + "u1,a,2026-09-01T00:00:00Z,m\nu1,b,2026-09-01T00:00:00Z,m\nu1,c,2026-11-01T00:00:00Z,m\n"}, "a,b,c", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -395,24 +400,13 @@ func TestTiesRefused(t *testing.T) {
 				files = append(files, []byte(f))
 			}
 			f := newFixture(t, files...)
-			d := def(t, c.steps, nil)
-			got, err := f.ch.Compute(f.ctx, "d", &d)
-			var un *UnsupportedError
-			if c.tie {
-				if !errors.As(err, &un) || !strings.Contains(err.Error(), "same millisecond") {
-					t.Fatalf("got %v, want ties refused", err)
-				}
-				return
-			}
-			if err != nil {
+			d := def(t, c.steps, func(d *funnel.Definition) { d.By, d.Window = c.by, funnel.Duration(90*24*time.Hour) })
+			got, want := sameCounts(t, f, &d)
+			if err := f.ch.Times(f.ctx, "d", &d, got); err != nil {
 				t.Fatal(err)
 			}
-			want, err := funnel.Compute(&d, f.ev)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if counts(got) != counts(want) {
-				t.Fatalf("ClickHouse %s\nembedded   %s", counts(got), counts(want))
+			if g, w := withoutTimes(t, got), withoutTimes(t, want); g != w {
+				t.Errorf("results differ:\n%s\n%s", g, w)
 			}
 		})
 	}

@@ -415,11 +415,13 @@ func (s *Store) writeEvents(ctx context.Context, b *batch) error {
 	for _, slot := range b.slot {
 		cols += ", " + slotCol(slot)
 	}
+	// Blocks of at most blockRows events and about 64 MiB.
+	per := min(blockRows, max(1, (64<<20)/(26+4*len(b.keys))))
 	pr, pw := io.Pipe()
 	go func() {
 		var err error
-		for lo := 0; lo < n && err == nil; lo += blockRows {
-			rows := order[lo:min(n, lo+blockRows)]
+		for lo := 0; lo < n && err == nil; lo += per {
+			rows := order[lo:min(n, lo+per)]
 			blk := newNativeBlock(8+len(b.keys), len(rows))
 			blk.u32("ds", func(int) uint32 { return b.ds })
 			blk.u32("imp", func(int) uint32 { return b.imp })

@@ -127,20 +127,18 @@ func (s *Store) Compute(ctx context.Context, name string, d *funnel.Definition) 
 		lv.Values = []string{""}
 		lv.ValueReach = [][]int64{make([]int64, n+1)}
 	}
-	var ambiguous, ties, long int64
+	var ambiguous, long int64
 	scan := func(f []string) error {
-		if len(f) != 6 {
+		if len(f) != 5 {
 			return fmt.Errorf("unexpected funnel row %q", f)
 		}
 		l, err1 := strconv.Atoi(f[0])
 		amb, err2 := strconv.ParseInt(f[2], 10, 64)
 		c, err3 := strconv.ParseInt(f[3], 10, 64)
-		tie, err4 := strconv.ParseInt(f[4], 10, 64)
-		lg, err5 := strconv.ParseInt(f[5], 10, 64)
-		if err1 != nil || err2 != nil || err3 != nil || err4 != nil || err5 != nil || l < 0 || l > n {
+		lg, err4 := strconv.ParseInt(f[4], 10, 64)
+		if err1 != nil || err2 != nil || err3 != nil || err4 != nil || l < 0 || l > n {
 			return fmt.Errorf("unexpected funnel row %q", f)
 		}
-		ties += tie
 		if lg != 0 {
 			// Counted by the embedded engine below.
 			long += c
@@ -170,25 +168,11 @@ func (s *Store) Compute(ctx context.Context, name string, d *funnel.Definition) 
 		if err := s.c.rows(ctx, qs.counts, scan); err != nil {
 			return nil, fmt.Errorf("dataset %s: funnel query: %w", name, err)
 		}
-		if qs.ties != "" {
-			err := s.c.rows(ctx, qs.ties, func(f []string) error {
-				n, err := strconv.ParseInt(f[0], 10, 64)
-				ties += n
-				return err
-			})
-			if err != nil {
-				return nil, fmt.Errorf("dataset %s: ties query: %w", name, err)
-			}
-		}
 		if long > 0 {
 			if err := s.longUsers(ctx, qs.long, d, &lv, valueID); err != nil {
 				return nil, fmt.Errorf("dataset %s: %w", name, err)
 			}
 		}
-	}
-	if ties > 0 {
-		return nil, &UnsupportedError{"this funnel on dataset " + name, fmt.Sprintf(
-			"%d users have events of different steps at the same millisecond, which windowFunnel takes in storage order and the embedded engine in step order", ties)}
 	}
 	if ambiguous > 0 {
 		a, _ := funnel.ParseAttribution(d.Attribution)
@@ -560,33 +544,32 @@ func (s *Store) funnelQuery(src source, d *funnel.Definition, fast bool) queries
 	if src.own != nil {
 		cols = append(cols, "rt", "w", "tie AS tf")
 	}
-	var mask, groups []string
+	var mask, groups, condCols []string
 	for k, st := range d.Steps {
 		conds[k] = "c" + strconv.Itoa(k+1)
 		cond := stepSQL(src, st)
 		if k == 0 && len(entry) > 0 {
 			cond = andSQL(append([]string{cond}, entry...))
 		}
-		cols = append(cols, cond+" AS "+conds[k])
+		condCols = append(condCols, cond+" AS "+conds[k])
 		groups = append(groups, "groupArrayIf("+conds[k]+", mask != 0)")
 		mask = append(mask, conds[k]+" * "+strconv.FormatUint(1<<k, 10))
 	}
-	// Ties: two events of a user at one millisecond that match different
-	// steps. On microfunnel's own tables import marks the events that
-	// share a millisecond within their file (tie), so only those are
-	// looked at; a dataset of several imports may have ties across files.
-	inner := []string{"uniqExactIf(t, mask, mask != 0) != uniqExactIf(t, mask != 0) AS tie", "max(ir) AS inr"}
-	if src.own != nil {
-		// Counted by tiesQ, once for both passes.
-		inner[0] = "0 AS tie"
-	}
+	// A user is long when windowFunnel cannot count it exactly: its step
+	// events span more than its 32-bit times hold, or two of them that
+	// match different steps share a millisecond (a tie: windowFunnel takes
+	// them in the order it reads them, the engine in step order). Long
+	// users are counted by the engine on their step events (longUsers).
+	inner := []string{"max(ir) AS inr"}
 	if fast {
-		inner = append(inner, "windowFunnel("+win+")(rt, "+strings.Join(conds, ", ")+") AS level", "max(w) AS wide", "0 AS long")
+		inner = append(inner, "windowFunnel("+win+")(rt, "+strings.Join(conds, ", ")+") AS level", "max(w) AS wide")
 	} else {
 		inner = append(inner, "groupArrayIf(t, mask != 0) AS ts", "arrayReduce('min', ts) AS t0",
 			"arrayReduce('windowFunnel("+win+")', arrayMap(x -> toUInt32(x - t0), ts), "+strings.Join(groups, ", ")+") AS level",
-			"0 AS wide", "arrayReduce('max', ts) - t0 > "+strconv.FormatInt(math.MaxInt32, 10)+" AS long")
+			"0 AS wide", "arrayReduce('max', ts) - t0 > "+strconv.FormatInt(math.MaxInt32, 10)+
+				" OR uniqExactIf(t, mask, mask != 0) != uniqExactIf(t, mask != 0) AS long")
 	}
+	cols = append(cols, condCols...)
 	val, amb := "''", "0"
 	if d.By == "" {
 		cols = append(cols, "'' AS v")
@@ -628,29 +611,26 @@ func (s *Store) funnelQuery(src source, d *funnel.Definition, fast bool) queries
 	}
 	events := "SELECT " + strings.Join(cols, ", ") + ", " + strings.Join(mask, " + ") + " AS mask FROM (" + considered + ")"
 	var qs queries
-	if src.own != nil && fast {
+	if fast {
 		// Ties: import marks the events that share a millisecond with
 		// another of their user's within their file (tie), so only those
 		// are looked at; a dataset of several imports may have ties across
-		// files, so there every step event is. Users without an event in
-		// the range are not counted, so neither are their ties.
-		tied := "mask != 0"
+		// files, so there every step event is.
+		marked := considered
 		if len(src.own.m.imps) == 1 {
-			tied += " AND tf = 1"
+			marked += " AND tie = 1"
 		}
-		if len(inRange) > 0 {
-			tied += " AND user IN (SELECT user FROM " + src.from + " WHERE " + andSQL(append(append([]string(nil), where...), inRange...)) + ")"
-		}
-		qs.ties = "SELECT uniqExact(user) FROM (SELECT user, t FROM (" + events + ") WHERE " + tied + " GROUP BY user, t HAVING uniqExact(mask) > 1)"
+		tied := "SELECT user, t, " + strings.Join(condCols, ", ") + ", " + strings.Join(mask, " + ") + " AS mask FROM (" + marked + ")"
+		inner = append(inner, "user IN (SELECT user FROM ("+tied+") WHERE mask != 0 GROUP BY user, t HAVING uniqExact(mask) > 1) AS long")
 	}
 	perUser := "SELECT user, " + strings.Join(inner, ", ") + " FROM (" + events + ") GROUP BY user"
 	qs.events, qs.perUser = events, perUser
-	qs.counts = "SELECT level, " + val + " AS v, " + amb + " AS ambiguous, count() AS c, sum(tie) AS ties, long FROM (" + perUser + ") WHERE inr AND NOT wide GROUP BY level, v, ambiguous, long"
-	qs.long = "SELECT user, t, mask, v FROM (" + events + ") WHERE mask != 0 AND user IN (SELECT user FROM (" + perUser + ") WHERE inr AND long) ORDER BY user, t"
+	qs.counts = "SELECT level, " + val + " AS v, " + amb + " AS ambiguous, count() AS c, long FROM (" + perUser + ") WHERE inr AND NOT wide GROUP BY level, v, ambiguous, long"
+	qs.long = "SELECT user, t, mask, v FROM (" + events + ") WHERE mask != 0 AND user IN (SELECT user FROM (" + perUser + ") WHERE inr AND long AND NOT wide) ORDER BY user, t"
 	if o := src.own; o != nil && d.By != "" {
 		// Value ids to values.
 		dict := " ANY LEFT JOIN (SELECT id AS v, value FROM " + dictTable + " WHERE " + o.m.visible() + " AND kind = " + quote(kindKey+d.By) + ") USING v"
-		qs.counts = "SELECT level, value, ambiguous, c, ties, long FROM (" + qs.counts + ")" + dict
+		qs.counts = "SELECT level, value, ambiguous, c, long FROM (" + qs.counts + ")" + dict
 		qs.long = "SELECT user, t, mask, value FROM (" + qs.long + ")" + dict + " ORDER BY user, t"
 	}
 	return qs
@@ -662,8 +642,8 @@ func (s *Store) funnelQuery(src source, d *funnel.Definition, fast bool) queries
 // built of: each considered event with its step conditions and mask, and
 // each user's level.
 type queries struct {
-	counts, long, ties string
-	events, perUser    string
+	counts, long    string
+	events, perUser string
 }
 
 func satAdd(a, b int64) int64 {
