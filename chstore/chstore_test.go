@@ -360,16 +360,25 @@ func withoutTimes(t *testing.T, r *funnel.Result) string {
 }
 
 // A breakdown by a property whose value changes along a user's step
-// events: either ClickHouse gives the embedded numbers or it refuses,
-// naming the attribution; on this data every attribution is ambiguous.
-func TestAttributionRefused(t *testing.T) {
+// events: the users whose attributed step carries several values are
+// counted by the engine on their step events, so every attribution gives
+// the embedded numbers, times included.
+func TestAttributionCounted(t *testing.T) {
 	f := newFixture(t, genCSV(2, 800, false))
-	for _, attr := range []string{"first", "last", "step:2"} {
-		d := def(t, "a,b,c", func(d *funnel.Definition) { d.By, d.Attribution = "device", attr })
-		_, err := f.ch.Compute(f.ctx, "d", &d)
-		var un *UnsupportedError
-		if !errors.As(err, &un) || !strings.Contains(un.Setting, "--attribution "+attr) || !strings.Contains(err.Error(), "embedded store") {
-			t.Errorf("%s: got %v, want the attribution refused", attr, err)
+	for _, attr := range []string{"first", "last", "step:2", "step:3"} {
+		for _, top := range []int{0, 1} {
+			t.Run(fmt.Sprintf("%s top %d", attr, top), func(t *testing.T) {
+				d := def(t, "a,b,c", func(d *funnel.Definition) { d.By, d.Attribution, d.TopN = "device", attr, top })
+				got, want := sameCounts(t, f, &d)
+				if err := f.ch.Times(f.ctx, "d", &d, got); err != nil {
+					t.Fatal(err)
+				}
+				g, _ := json.Marshal(got)
+				w, _ := json.Marshal(want)
+				if string(g) != string(w) {
+					t.Errorf("results differ:\n%s\n%s", g, w)
+				}
+			})
 		}
 	}
 }

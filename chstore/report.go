@@ -127,16 +127,15 @@ func (s *Store) Compute(ctx context.Context, name string, d *funnel.Definition) 
 		lv.Values = []string{""}
 		lv.ValueReach = [][]int64{make([]int64, n+1)}
 	}
-	var ambiguous, long int64
+	var long int64
 	scan := func(f []string) error {
-		if len(f) != 5 {
+		if len(f) != 4 {
 			return fmt.Errorf("unexpected funnel row %q", f)
 		}
 		l, err1 := strconv.Atoi(f[0])
-		amb, err2 := strconv.ParseInt(f[2], 10, 64)
-		c, err3 := strconv.ParseInt(f[3], 10, 64)
-		lg, err4 := strconv.ParseInt(f[4], 10, 64)
-		if err1 != nil || err2 != nil || err3 != nil || err4 != nil || l < 0 || l > n {
+		c, err2 := strconv.ParseInt(f[2], 10, 64)
+		lg, err3 := strconv.ParseInt(f[3], 10, 64)
+		if err1 != nil || err2 != nil || err3 != nil || l < 0 || l > n {
 			return fmt.Errorf("unexpected funnel row %q", f)
 		}
 		if lg != 0 {
@@ -146,9 +145,6 @@ func (s *Store) Compute(ctx context.Context, name string, d *funnel.Definition) 
 		}
 		lv.Users += int(c)
 		lv.Reach[l] += c
-		if l > 0 {
-			ambiguous += amb
-		}
 		if d.By == "" || l == 0 {
 			return nil
 		}
@@ -173,11 +169,6 @@ func (s *Store) Compute(ctx context.Context, name string, d *funnel.Definition) 
 				return nil, fmt.Errorf("dataset %s: %w", name, err)
 			}
 		}
-	}
-	if ambiguous > 0 {
-		a, _ := funnel.ParseAttribution(d.Attribution)
-		return nil, &UnsupportedError{"--attribution " + a.String() + " with --by " + d.By, fmt.Sprintf(
-			"%d users have several values of %s on the events of their attributed step, and which one counts depends on the chain the embedded engine picks, which windowFunnel does not return", ambiguous, d.By)}
 	}
 	return funnel.FromLevels(d, lv)
 }
@@ -560,17 +551,20 @@ func (s *Store) funnelQuery(src source, d *funnel.Definition, fast bool) queries
 	// match different steps share a millisecond (a tie: windowFunnel takes
 	// them in the order it reads them, the engine in step order). Long
 	// users are counted by the engine on their step events (longUsers).
+	// So is a user whose attributed step's events carry several values of
+	// the breakdown key: which one counts depends on the chain.
 	inner := []string{"max(ir) AS inr"}
+	var long string
 	if fast {
 		inner = append(inner, "windowFunnel("+win+")(rt, "+strings.Join(conds, ", ")+") AS level", "max(w) AS wide")
 	} else {
 		inner = append(inner, "groupArrayIf(t, mask != 0) AS ts", "arrayReduce('min', ts) AS t0",
 			"arrayReduce('windowFunnel("+win+")', arrayMap(x -> toUInt32(x - t0), ts), "+strings.Join(groups, ", ")+") AS level",
-			"0 AS wide", "arrayReduce('max', ts) - t0 > "+strconv.FormatInt(math.MaxInt32, 10)+
-				" OR uniqExactIf(t, mask, mask != 0) != uniqExactIf(t, mask != 0) AS long")
+			"0 AS wide")
+		long = "arrayReduce('max', ts) - t0 > " + strconv.FormatInt(math.MaxInt32, 10) + " OR uniqExactIf(t, mask, mask != 0) != uniqExactIf(t, mask != 0)"
 	}
 	cols = append(cols, condCols...)
-	val, amb := "''", "0"
+	val := "''"
 	if d.By == "" {
 		cols = append(cols, "'' AS v")
 	} else {
@@ -607,7 +601,18 @@ func (s *Store) funnelQuery(src source, d *funnel.Definition, fast bool) queries
 			fmt.Fprintf(&b, "%s%d)", prefix, need[len(need)-1])
 			return b.String()
 		}
-		val, amb = pick("v"), pick("a")
+		val = pick("v")
+		amb := pick("a")
+		if a.Kind == "first" {
+			// first falls back to the chain's later steps when its
+			// step-1 event lacks the key: which ones, only the chain says.
+			none := "''"
+			if src.own != nil {
+				none = "0"
+			}
+			amb = "(a1 OR (v1 = " + none + " AND level > 1))"
+		}
+		inner = append(inner, "level > 0 AND "+amb+" AS ambiguous")
 	}
 	events := "SELECT " + strings.Join(cols, ", ") + ", " + strings.Join(mask, " + ") + " AS mask FROM (" + considered + ")"
 	var qs queries
@@ -621,16 +626,20 @@ func (s *Store) funnelQuery(src source, d *funnel.Definition, fast bool) queries
 			marked += " AND tie = 1"
 		}
 		tied := "SELECT user, t, " + strings.Join(condCols, ", ") + ", " + strings.Join(mask, " + ") + " AS mask FROM (" + marked + ")"
-		inner = append(inner, "user IN (SELECT user FROM ("+tied+") WHERE mask != 0 GROUP BY user, t HAVING uniqExact(mask) > 1) AS long")
+		long = "user IN (SELECT user FROM (" + tied + ") WHERE mask != 0 GROUP BY user, t HAVING uniqExact(mask) > 1)"
 	}
+	if d.By != "" {
+		long = "(" + long + ") OR ambiguous"
+	}
+	inner = append(inner, long+" AS long")
 	perUser := "SELECT user, " + strings.Join(inner, ", ") + " FROM (" + events + ") GROUP BY user"
 	qs.events, qs.perUser = events, perUser
-	qs.counts = "SELECT level, " + val + " AS v, " + amb + " AS ambiguous, count() AS c, long FROM (" + perUser + ") WHERE inr AND NOT wide GROUP BY level, v, ambiguous, long"
+	qs.counts = "SELECT level, " + val + " AS v, count() AS c, long FROM (" + perUser + ") WHERE inr AND NOT wide GROUP BY level, v, long"
 	qs.long = "SELECT user, t, mask, v FROM (" + events + ") WHERE mask != 0 AND user IN (SELECT user FROM (" + perUser + ") WHERE inr AND long AND NOT wide) ORDER BY user, t"
 	if o := src.own; o != nil && d.By != "" {
 		// Value ids to values.
 		dict := " ANY LEFT JOIN (SELECT id AS v, value FROM " + dictTable + " WHERE " + o.m.visible() + " AND kind = " + quote(kindKey+d.By) + ") USING v"
-		qs.counts = "SELECT level, value, ambiguous, c, long FROM (" + qs.counts + ")" + dict
+		qs.counts = "SELECT level, value, c, long FROM (" + qs.counts + ")" + dict
 		qs.long = "SELECT user, t, mask, value FROM (" + qs.long + ")" + dict + " ORDER BY user, t"
 	}
 	return qs
