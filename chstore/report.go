@@ -107,11 +107,12 @@ func allFilters(d *funnel.Definition) [][]funnel.Filter {
 
 // Compute runs d on a dataset on the server: one windowFunnel query over
 // the users whose times fit one base (nearly all of them), one more over
-// the few others, so the events stay on the server. The result equals
-// funnel.Compute's on the same events for every setting Check accepts, or
-// is an *UnsupportedError when the data makes an exact answer impossible
-// (ties between steps, an attribution the chains would decide). Times
-// between steps are not computed: MedianMs and P90Ms are 0.
+// the few others, so the events stay on the server; the users windowFunnel
+// cannot count exactly (funnelQuery's long users) are counted by the
+// engine on their step events. The result equals funnel.Compute's on the
+// same events for every setting Check accepts (an *UnsupportedError names
+// any other). Times between steps are not computed (Times does): MedianMs
+// and P90Ms are 0.
 func (s *Store) Compute(ctx context.Context, name string, d *funnel.Definition) (*funnel.Result, error) {
 	if d.Segment != nil {
 		return s.segment(ctx, name, d, false)
@@ -475,11 +476,13 @@ func rangeMs(d *funnel.Definition) (lo, hi int64) {
 	return lo, hi
 }
 
-// funnelQuery builds the query that gives, per user, windowFunnel's
-// level, whether events of different steps share a millisecond, whether
-// the user is counted (has an event in the range), and the breakdown value
-// with whether it is ambiguous; then counts users by (level, value,
-// ambiguous, long).
+// funnelQuery builds one pass of a funnel: per user, windowFunnel's level,
+// whether the user is counted (has an event in the range), the breakdown
+// value, and whether the user is long, that is counted by the embedded
+// engine on its step events instead (qs.long fetches them): its step
+// events span more than windowFunnel's times hold, two of them that match
+// different steps share a millisecond, or its breakdown value depends on
+// the chain. Then it counts the users by (level, value, long).
 //
 // ClickHouse 18.16's windowFunnel takes UInt32 times and reads them as
 // signed, so it needs times within 2^31 ms (24.8 days) of a base. fast: on
@@ -487,9 +490,7 @@ func rangeMs(d *funnel.Definition) (lo, hi int64) {
 // such a time from the user's base (rt, set at import: w is 0), which
 // windowFunnel reads as they are stored. Else (the users with a w event,
 // or every user of an existing table) each user's step events are gathered
-// and re-based on the user's first step event; a user whose step events
-// span more than that is long: longRows fetches those users' step events
-// for the embedded engine.
+// and re-based on the user's first step event.
 func (s *Store) funnelQuery(src source, d *funnel.Definition, fast bool) queries {
 	window := d.Window
 	if window == 0 {
@@ -645,11 +646,10 @@ func (s *Store) funnelQuery(src source, d *funnel.Definition, fast bool) queries
 	return qs
 }
 
-// queries are one pass of a funnel: counts by (level, value, ambiguous,
-// long); the step events of the long users; the users with ties (on
-// microfunnel's own tables, in the fast pass); and the parts they are
-// built of: each considered event with its step conditions and mask, and
-// each user's level.
+// queries are one pass of a funnel: counts by (level, value, long); the
+// step events of the long users; and the parts they are built of: each
+// considered event with its step conditions and mask, and each user's
+// level.
 type queries struct {
 	counts, long    string
 	events, perUser string
@@ -677,10 +677,9 @@ var rangeBoundsEntry = sync.OnceValue(func() bool {
 	return err == nil && len(r.Steps) == 2 && r.Steps[1].Users == 1
 })
 
-// longUsers counts the users whose step events span more than
-// windowFunnel's times below 2^31 ms (24 days) with the embedded
-// engine, on their step events only (time, which steps each matches, the
-// breakdown value): few users, few rows.
+// longUsers counts the long users (funnelQuery) with the embedded engine,
+// on their step events only (time, which steps each matches, the breakdown
+// value).
 func (s *Store) longUsers(ctx context.Context, q string, d *funnel.Definition, lv *funnel.Levels, valueID map[string]int) error {
 	var se stepEvents
 	err := s.c.rows(ctx, q, func(f []string) error {
@@ -690,12 +689,12 @@ func (s *Store) longUsers(ctx context.Context, q string, d *funnel.Definition, l
 		return se.add(f[0], f[1], f[2], f[3])
 	})
 	if err != nil {
-		return fmt.Errorf("users with long spans: %w", err)
+		return fmt.Errorf("users counted by the engine: %w", err)
 	}
 	ev, ld := se.events(d)
 	res, err := funnel.Compute(ld, ev)
 	if err != nil {
-		return fmt.Errorf("users with long spans: %w", err)
+		return fmt.Errorf("users counted by the engine: %w", err)
 	}
 	add := func(reach []int64, steps []funnel.StepResult) {
 		for k := range steps {
