@@ -17,8 +17,7 @@ const usersBatch = 4096
 // server picks the users by windowFunnel's level and sends their step
 // events only (time and the steps each matches); the embedded engine finds
 // each one's chain on them, so levels and times are the embedded store's.
-// A funnel Compute refuses is refused
-// here too.
+// A funnel Compute refuses is refused here too.
 func (s *Store) EachUser(ctx context.Context, name string, d *funnel.Definition, lo, hi int, fn func(id string, last int64, level int) error) error {
 	if d.By != "" {
 		return fmt.Errorf("dataset %s: users: a breakdown (--by) does not apply", name)
