@@ -114,13 +114,7 @@ in another order than the file's). --saved needs the embedded store.`,
 			if out.MergedIDs, err = f.st.MergedIDs(cmd.Context(), f.dataset, user); err != nil {
 				return err
 			}
-			if offset > 0 && offset >= out.Total {
-				return usagef("--offset %d: user %s has %d events", offset, user, out.Total)
-			}
-			if format == "json" {
-				return writeJSON(cmd.OutOrStdout(), out)
-			}
-			return writeExplained(cmd, out)
+			return printExplained(cmd, out, format)
 		},
 	}
 	cmd.Flags().StringVarP(&dataset, "dataset", "d", "", "dataset (default: the preset's sample dataset, or the only dataset)")
@@ -218,6 +212,18 @@ func explainOut(f *funnelOn, user string, x *funnel.Explanation, offset, limit i
 		out.Events = append(out.Events, e)
 	}
 	return out, nil
+}
+
+// printExplained prints an explanation as table or json, refusing an
+// offset past the user's events.
+func printExplained(cmd *cobra.Command, x *explained, format string) error {
+	if x.Offset > 0 && x.Offset >= x.Total {
+		return usagef("--offset %d: user %s has %d events", x.Offset, x.User, x.Total)
+	}
+	if format == "json" {
+		return writeJSON(cmd.OutOrStdout(), x)
+	}
+	return writeExplained(cmd, x)
 }
 
 func writeExplained(cmd *cobra.Command, x *explained) error {

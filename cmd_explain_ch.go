@@ -64,13 +64,7 @@ func chExplain(cmd *cobra.Command, ch *chstore.Store, ff *funnelFlags, dataset, 
 	if err != nil {
 		return err
 	}
-	if offset > 0 && offset >= out.Total {
-		return usagef("--offset %d: user %s has %d events", offset, user, out.Total)
-	}
-	if format == "json" {
-		return writeJSON(cmd.OutOrStdout(), out)
-	}
-	return writeExplained(cmd, out)
+	return printExplained(cmd, out, format)
 }
 
 // filterKeys are the property keys whose values a funnel's names check

@@ -101,19 +101,26 @@ func exportLines(t *testing.T, format string, data []byte) (string, []string) {
 	return "", events
 }
 
-func TestExportMatchesEmbedded(t *testing.T) {
-	cfg := server(t)
-	ctx := context.Background()
-	ch, err := Open(ctx, cfg, nil)
+// openBoth opens the test database (reading tbl when not nil) and an
+// embedded store, closed at the end.
+func openBoth(t *testing.T, cfg Config, tbl *Table) (*Store, *store.Store) {
+	t.Helper()
+	ch, err := Open(context.Background(), cfg, tbl)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ch.Close()
+	t.Cleanup(func() { ch.Close() })
 	st, err := store.Open(filepath.Join(t.TempDir(), "e.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
+	return ch, st
+}
+
+func TestExportMatchesEmbedded(t *testing.T) {
+	ctx := context.Background()
+	ch, st := openBoth(t, server(t), nil)
 	cases := []struct {
 		name  string
 		files []string // formats of the files imported, in order
@@ -207,43 +214,32 @@ func checkOrder(t *testing.T, name string, data []byte) {
 func TestExportExistingTable(t *testing.T) {
 	cfg := server(t)
 	ctx := context.Background()
-	c := newClient(cfg)
-	if err := c.exec(ctx, "CREATE TABLE ext (distinct_id String, name String, ts DateTime, properties String) ENGINE = MergeTree() ORDER BY (distinct_id, ts)"); err != nil {
-		t.Fatal(err)
-	}
+	// The same events as the table's TabSeparated rows and as a CSV file.
 	r := rand.New(rand.NewPCG(4, 4))
 	var rows, exp bytes.Buffer
 	exp.WriteString("user,event,time,device,n\n")
-	base := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC).Unix()
-	for u := 0; u < 200; u++ {
-		ts := base + r.Int64N(10*86400)
-		for e := 0; e < 1+r.IntN(6); e++ {
-			ts += 1 + r.Int64N(3600)
-			ev := []string{"a", "b", "c"}[r.IntN(3)]
-			dev := []string{"mobile", "desktop", ""}[r.IntN(3)]
-			js := fmt.Sprintf(`{"n":%d}`, e)
-			if dev != "" {
-				js = fmt.Sprintf(`{"device":"%s","n":%d}`, dev, e)
-			}
-			fmt.Fprintf(&rows, "u%d\t%s\t%s\t%s\n", u, ev, time.Unix(ts, 0).UTC().Format("2006-01-02 15:04:05"), js)
-			fmt.Fprintf(&exp, "u%d,%s,%s,%s,%d\n", u, ev, time.Unix(ts, 0).UTC().Format(time.RFC3339), dev, e)
+	at := time.Date(2026, 9, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < 600; i++ {
+		u, n := r.IntN(200), r.IntN(9)
+		at = at.Add(time.Duration(1+r.IntN(600)) * time.Second)
+		ev, dev := []string{"a", "b", "c"}[r.IntN(3)], []string{"mobile", "desktop", ""}[r.IntN(3)]
+		js := fmt.Sprintf(`{"n":%d}`, n)
+		if dev != "" {
+			js = fmt.Sprintf(`{"device":"%s","n":%d}`, dev, n)
 		}
+		fmt.Fprintf(&rows, "u%d\t%s\t%s\t%s\n", u, ev, at.Format("2006-01-02 15:04:05"), js)
+		fmt.Fprintf(&exp, "u%d,%s,%s,%s,%d\n", u, ev, at.Format(time.RFC3339), dev, n)
+	}
+	c := newClient(cfg)
+	if err := c.exec(ctx, "CREATE TABLE ext (distinct_id String, name String, ts DateTime, properties String) ENGINE = MergeTree() ORDER BY (distinct_id, ts)"); err != nil {
+		t.Fatal(err)
 	}
 	rc, err := c.do(ctx, "INSERT INTO ext (distinct_id, name, ts, properties) FORMAT TabSeparated", &rows, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rc.Close()
-	ch, err := Open(ctx, cfg, &Table{Name: "ext", User: "distinct_id", Event: "name", Time: "ts", PropsJSON: "properties"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ch.Close()
-	st, err := store.Open(filepath.Join(t.TempDir(), "e.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	ch, st := openBoth(t, cfg, &Table{Name: "ext", User: "distinct_id", Event: "name", Time: "ts", PropsJSON: "properties"})
 	if _, err := st.Import(ctx, "ext", "ext.csv", &exp, store.ImportOptions{}); err != nil {
 		t.Fatal(err)
 	}
