@@ -71,7 +71,12 @@ Events are paged: --limit N (default 200, 0 for all) from --offset N
 
 --format json prints {"user", "reached", "steps", "chain", "stopped",
 "merged_ids", "total_events", "offset", "limit", "events": [{"time",
-"event", "step", "properties"}]}.`,
+"event", "step", "properties"}]}.
+
+With --db clickhouse://... the user's events are read from the server and
+explained the same way; ids are stitched there within each imported file
+only, and merged_ids is left out (events in one millisecond may be listed
+in another order than the file's). --saved needs the embedded store.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkFormat(format, "table", "json"); err != nil {
@@ -81,6 +86,12 @@ Events are paged: --limit N (default 200, 0 for all) from --offset N
 				return usagef("--limit and --offset: want 0 or more (got %d and %d)", limit, offset)
 			}
 			user := args[0]
+			if ch, err := a.clickhouse(cmd.Context()); err != nil || ch != nil {
+				if err != nil {
+					return err
+				}
+				return chExplain(cmd, ch, &ff, dataset, user, format, offset, limit)
+			}
 			f, err := a.resolveFunnel(cmd, &ff, dataset)
 			if err != nil {
 				return err
@@ -103,13 +114,7 @@ Events are paged: --limit N (default 200, 0 for all) from --offset N
 			if out.MergedIDs, err = f.st.MergedIDs(cmd.Context(), f.dataset, user); err != nil {
 				return err
 			}
-			if offset > 0 && offset >= out.Total {
-				return usagef("--offset %d: user %s has %d events", offset, user, out.Total)
-			}
-			if format == "json" {
-				return writeJSON(cmd.OutOrStdout(), out)
-			}
-			return writeExplained(cmd, out)
+			return printExplained(cmd, out, format)
 		},
 	}
 	cmd.Flags().StringVarP(&dataset, "dataset", "d", "", "dataset (default: the preset's sample dataset, or the only dataset)")
@@ -130,11 +135,17 @@ func unknownUser(cmd *cobra.Command, f *funnelOn, user string) error {
 	}); err != nil {
 		return err
 	}
-	msg := fmt.Sprintf("user %q: not in dataset %s (%s users)", user, f.dataset, count(int64(len(ids))))
+	return unknownUserError(f.dataset, user, int64(len(ids)), ids)
+}
+
+// unknownUserError names the closest of ids (the dataset has users ids in
+// all).
+func unknownUserError(dataset, user string, users int64, ids []string) error {
+	msg := fmt.Sprintf("user %q: not in dataset %s (%s users)", user, dataset, count(users))
 	if s := funnel.Suggest(user, ids, 3); len(s) > 0 {
 		msg += fmt.Sprintf(" (did you mean %s?)", quoteJoin(s))
 	} else {
-		msg += "; list some with: microfunnel users --dataset " + f.dataset + " ... --reached 1"
+		msg += "; list some with: microfunnel users --dataset " + dataset + " ... --reached 1"
 	}
 	return usagef("%s", msg)
 }
@@ -201,6 +212,18 @@ func explainOut(f *funnelOn, user string, x *funnel.Explanation, offset, limit i
 		out.Events = append(out.Events, e)
 	}
 	return out, nil
+}
+
+// printExplained prints an explanation as table or json, refusing an
+// offset past the user's events.
+func printExplained(cmd *cobra.Command, x *explained, format string) error {
+	if x.Offset > 0 && x.Offset >= x.Total {
+		return usagef("--offset %d: user %s has %d events", x.Offset, x.User, x.Total)
+	}
+	if format == "json" {
+		return writeJSON(cmd.OutOrStdout(), x)
+	}
+	return writeExplained(cmd, x)
 }
 
 func writeExplained(cmd *cobra.Command, x *explained) error {

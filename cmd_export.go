@@ -1,7 +1,9 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -19,6 +21,10 @@ property) or NDJSON (one object an event, properties as top-level keys,
 values of number properties as JSON numbers). The user, event and time
 columns are named user, event and time (with a leading underscore while a
 property has that name); times are RFC 3339 in UTC with milliseconds.
+
+On ClickHouse (--db clickhouse://...) the file is the same, read from the
+server: the dictionaries once, then the events as one sorted stream; with
+--ch-table the properties are the keys of the --ch-props-json column.
 
 It streams a chunk of events at a time, so its memory is the dataset's
 dictionaries (user ids, event names, property values), not its events.
@@ -39,7 +45,7 @@ A SQL user can load an export into any SQL engine, for example:
 			if err := needDataset(dataset); err != nil {
 				return err
 			}
-			st, err := a.open()
+			st, err := a.exporter(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -72,4 +78,15 @@ A SQL user can load an export into any SQL engine, for example:
 	cmd.Flags().StringVarP(&dataset, "dataset", "d", "", "dataset name (required)")
 	cmd.Flags().StringVarP(&out, "out", "o", "", "file to write (default: standard output)")
 	return cmd
+}
+
+// exporter is the store an export reads: ClickHouse or the embedded store.
+func (a *app) exporter(ctx context.Context) (interface {
+	Export(ctx context.Context, dataset, format string, w io.Writer) (int64, error)
+}, error) {
+	ch, err := a.clickhouse(ctx)
+	if err != nil || ch != nil {
+		return ch, err
+	}
+	return a.open()
 }

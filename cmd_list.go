@@ -139,8 +139,28 @@ func (a *app) dropCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "drop DATASET",
 		Short: "Delete a dataset with its events and saved funnels",
-		Args:  cobra.ExactArgs(1),
+		Long: `Delete a dataset with its events and saved funnels.
+
+On ClickHouse (--db clickhouse://...) the dataset's ledger rows go first, so
+it is gone when drop returns and its files import again; its rows of the
+other tables are deleted by the server in the background (ALTER TABLE ...
+DELETE), and meanwhile count nowhere. An existing table (--ch-table) is
+read-only and cannot be dropped.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if ch, err := a.clickhouse(cmd.Context()); err != nil || ch != nil {
+				if err != nil {
+					return err
+				}
+				if a.ch.table != "" {
+					return usagef("drop: --ch-table %s is an existing table, read-only: microfunnel drops only datasets it imported", a.ch.table)
+				}
+				if err := ch.Drop(cmd.Context(), args[0]); err != nil {
+					return err
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "dropped dataset %s\n", args[0])
+				return nil
+			}
 			st, err := a.open()
 			if err != nil {
 				return err

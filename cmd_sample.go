@@ -28,7 +28,11 @@ func (a *app) sampleCmd() *cobra.Command {
 		Short: "Generate the sample datasets of the three business types",
 		Long: `Generate realistic, deterministic sample events for an online store, a
 service site and a content project (see docs/SAMPLES.md for what is planted
-in each). The same --seed and --users give the same events on every machine.`,
+in each). The same --seed and --users give the same events on every machine.
+
+With --db clickhouse://... the events go into the server through the same
+import as a file (docs/ARCHITECTURE.md#chstore); --replace drops the dataset
+there first.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			var bs []sample.Business
@@ -47,16 +51,30 @@ in each). The same --seed and --users give the same events on every machine.`,
 			if users < 1 {
 				return usagef("--users: want at least 1")
 			}
-			st, err := a.open()
+			ch, err := a.clickhouse(cmd.Context())
 			if err != nil {
 				return err
+			}
+			if ch != nil && a.ch.table != "" {
+				return usagef("sample: --ch-table %s is an existing table, read-only: sample writes into microfunnel's own tables", a.ch.table)
+			}
+			var st *store.Store
+			if ch == nil {
+				if st, err = a.open(); err != nil {
+					return err
+				}
 			}
 			for _, b := range bs {
 				name := dataset
 				if name == "" {
 					name = sample.DefaultDataset(b)
 				}
-				if err := generate(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), st, b, name, users, seed, replace); err != nil {
+				if ch != nil {
+					err = generateCH(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), ch, b, name, users, seed, replace)
+				} else {
+					err = generate(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), st, b, name, users, seed, replace)
+				}
+				if err != nil {
 					return err
 				}
 			}

@@ -160,31 +160,6 @@ func (s *Store) dict(ctx context.Context, m *meta, kind string) (map[uint32]stri
 	return out, nil
 }
 
-// ids looks up the ids of values in one dictionary (values it lacks are
-// left out).
-func (s *Store) ids(ctx context.Context, m *meta, kind string, values []string) (map[string]uint32, error) {
-	out := map[string]uint32{}
-	if len(values) == 0 {
-		return out, nil
-	}
-	q := make([]string, len(values))
-	for i, v := range values {
-		q[i] = quote(v)
-	}
-	err := s.c.rows(ctx, "SELECT value, id FROM "+dictTable+" WHERE "+m.visible()+" AND kind = "+quote(kind)+" AND value IN ("+strings.Join(q, ", ")+")", func(f []string) error {
-		id, err := strconv.ParseUint(f[1], 10, 32)
-		if err != nil || len(f) != 2 {
-			return fmt.Errorf("unexpected dictionary row %q", f)
-		}
-		out[f[0]] = uint32(id)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("dictionary %s of %s: %w", kind, m.name, err)
-	}
-	return out, nil
-}
-
 // keyInfo is one property key of a dataset, over its imports.
 type keyInfo struct {
 	slot   uint32

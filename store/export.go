@@ -1,14 +1,11 @@
 package store
 
 import (
-	"bufio"
 	"context"
 	"database/sql"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strconv"
-	"time"
 	"unicode/utf8"
 )
 
@@ -86,16 +83,13 @@ func export(ctx context.Context, tx *sql.Tx, m dsMeta, format string, w io.Write
 			return 0, fmt.Errorf("property %s: %w", k.key, err)
 		}
 	}
-	ucol, ecol, tcol := ExportColumns(keys)
-	bw := bufio.NewWriterSize(w, 1<<16)
-	var cw *csv.Writer
-	var row []string
-	if format == "csv" {
-		cw = csv.NewWriter(bw)
-		row = append([]string{ucol, ecol, tcol}, keys...)
-		if err := cw.Write(row); err != nil {
-			return 0, err
-		}
+	number := make([]bool, len(m.keys))
+	for i, k := range m.keys {
+		number[i] = k.number
+	}
+	x, err := NewExportWriter(w, format, keys, number)
+	if err != nil {
+		return 0, err
 	}
 	chunk := func(part string, seq int) ([]byte, error) {
 		var b []byte
@@ -108,7 +102,7 @@ func export(ctx context.Context, tx *sql.Tx, m dsMeta, format string, w io.Write
 	ts := make([]int64, 0, chunkEvents)
 	name := make([]uint32, 0, chunkEvents)
 	codes := make([][]uint32, len(keys))
-	var line []byte
+	values := make([]string, len(keys))
 	u := 0
 	written := int64(0)
 	for lo, seq := 0, 0; lo < n; lo, seq = lo+chunkEvents, seq+1 {
@@ -143,40 +137,16 @@ func export(ctx context.Context, tx *sql.Tx, m dsMeta, format string, w io.Write
 			for int(userStart[u+1]) <= lo+j {
 				u++
 			}
-			when := time.UnixMilli(ts[j]).UTC().Format(ExportTime)
-			if cw != nil {
-				row = append(row[:0], users[u], names[name[j]], when)
-				for i := range keys {
-					row = append(row, dicts[i][codes[i][j]])
-				}
-				if err := cw.Write(row); err != nil {
-					return written, err
-				}
-			} else {
-				line = append(line[:0], '{')
-				line = appendJSONField(line, ucol, users[u], false)
-				line = appendJSONField(line, ecol, names[name[j]], false)
-				line = appendJSONField(line, tcol, when, false)
-				for i, k := range keys {
-					if v := codes[i][j]; v != noValue {
-						line = appendJSONField(line, k, dicts[i][v], m.keys[i].number)
-					}
-				}
-				line = append(line, "}\n"...)
-				if _, err := bw.Write(line); err != nil {
-					return written, err
-				}
+			for i := range keys {
+				values[i] = dicts[i][codes[i][j]]
+			}
+			if err := x.Write(users[u], names[name[j]], ts[j], values); err != nil {
+				return written, err
 			}
 			written++
 		}
 	}
-	if cw != nil {
-		cw.Flush()
-		if err := cw.Error(); err != nil {
-			return written, err
-		}
-	}
-	return written, bw.Flush()
+	return written, x.Flush()
 }
 
 // appendJSONField appends "key": value (with a comma before all but the
