@@ -36,7 +36,7 @@ func TestDBURLs(t *testing.T) {
 		// Port 1 refuses: a clear message, fast, exit 1.
 		{[]string{"--db", "clickhouse://127.0.0.1:1/x", "datasets"}, false, "refused the connection"},
 		{[]string{"--db", "clickhouse://127.0.0.1:1/x", "drop", "store"}, false, "refused the connection"},
-		{[]string{"--db", "clickhouse://127.0.0.1:1/x", "funnels"}, true, "does not work on ClickHouse"},
+		{[]string{"--db", "clickhouse://127.0.0.1:1/x", "funnels"}, false, "refused the connection"},
 		{[]string{"--db", "clickhouse://127.0.0.1:1/x", "sample"}, false, "refused the connection"},
 	} {
 		t0 := time.Now()
@@ -163,9 +163,7 @@ func TestClickHouseCommands(t *testing.T) {
 	}{
 		{[]string{"report", "-d", "store", "--preset", "store", "--mode", "strict"}, "--mode strict is not supported on ClickHouse"},
 		{[]string{"report", "-d", "store", "--preset", "store", "--max-gap", "1h"}, "--max-gap is not supported on ClickHouse"},
-		{[]string{"report", "-d", "store", "--preset", "store", "--save", "x"}, "--save do not work on ClickHouse"},
 		{[]string{"report", "-d", "nope", "--preset", "store"}, `dataset "nope": not found (have: store)`},
-		{[]string{"funnels"}, "does not work on ClickHouse"},
 		{[]string{"drivers", "-d", "store", "--preset", "store"}, "windowFunnel gives levels, not chains"},
 		{[]string{"compare", "--dataset", "store"}, "which only the embedded engine finds"},
 		{[]string{"users", "-d", "store", "--preset", "store", "--reached", "1", "--mode", "strict"}, "--mode strict is not supported on ClickHouse"},
@@ -174,6 +172,49 @@ func TestClickHouseCommands(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: %v, want %q", c.args, err, c.want)
 		}
+	}
+	// Saved funnels: the same commands, the same answers.
+	for _, d := range []string{file, ch} {
+		for _, args := range [][]string{
+			{"report", "-d", "store", "--preset", "store", "--by", "device", "--save", "mine", "--format", "csv"},
+			{"report", "-d", "store", "--steps", "view_product,add_to_cart", "--save", "short", "--format", "csv"},
+			{"funnels", "rename", "short", "two"},
+		} {
+			if _, err := run(t, append([]string{"--db", d}, args...)...); err != nil {
+				t.Fatalf("%s %v: %v", d, args, err)
+			}
+		}
+	}
+	for _, args := range [][]string{
+		{"funnels", "--format", "csv"},
+		{"report", "--saved", "mine", "--format", "csv"},
+		{"users", "--saved", "two", "--reached", "2"},
+		{"explain", "--saved", "two", "-d", "store", "s-000042", "--format", "json"},
+	} {
+		want, err1 := run(t, append([]string{"--db", file}, args...)...)
+		got, err2 := run(t, append([]string{"--db", ch}, args...)...)
+		if args[0] == "funnels" {
+			want, got = withoutSavedTimes(want), withoutSavedTimes(got)
+		}
+		if err1 != nil || err2 != nil || noTimes(got) != noTimes(want) {
+			t.Errorf("%v: %v / %v\nClickHouse:\n%s\nembedded:\n%s", args, err2, err1, got, want)
+		}
+	}
+	for _, d := range []string{file, ch} {
+		if _, err := run(t, "--db", d, "funnels", "delete", "mine"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := run(t, "--db", d, "funnels", "rename", "two", "mine"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := run(t, "--db", d, "funnels", "delete", "zz"); err == nil || !strings.Contains(err.Error(), `no saved funnel "zz"`) {
+			t.Errorf("%s: delete zz: %v", d, err)
+		}
+	}
+	want, _ = run(t, "--db", file, "funnels", "--format", "csv")
+	got, _ = run(t, "--db", ch, "funnels", "--format", "csv")
+	if withoutSavedTimes(got) != withoutSavedTimes(want) || !strings.Contains(got, "mine") {
+		t.Errorf("funnels after delete and rename:\nClickHouse:\n%s\nembedded:\n%s", got, want)
 	}
 	_, err = run(t, "--db", ch, "report", "-d", "store", "--preset", "store", "--count", "totals")
 	var ue usageError
@@ -210,4 +251,16 @@ func jsonWithout(t *testing.T, s string) string {
 	strip(v)
 	b, _ := json.MarshalIndent(v, "", " ")
 	return string(b)
+}
+
+// withoutSavedTimes is a funnels CSV without its saved column (the time).
+func withoutSavedTimes(s string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if i := strings.LastIndex(l, ","); i >= 0 {
+			l = l[:i]
+		}
+		out = append(out, l)
+	}
+	return strings.Join(out, "\n")
 }

@@ -13,6 +13,7 @@ import (
 	"microfunnel/chstore"
 	"microfunnel/dataset"
 	"microfunnel/funnel"
+	"microfunnel/sample"
 )
 
 // chFlags name an existing ClickHouse table to read instead of microfunnel's
@@ -160,7 +161,7 @@ var chReportFlags = map[string]bool{
 	"db": true, "ch-table": true, "ch-user": true, "ch-event": true, "ch-time": true, "ch-props-json": true,
 	"dataset": true, "format": true, "steps": true, "funnel": true, "preset": true,
 	"window": true, "max-gap": true, "mode": true, "count": true, "by": true, "attribution": true,
-	"segment": true, "where": true, "from": true, "to": true, "top": true, "times": true, "versus": true,
+	"segment": true, "where": true, "from": true, "to": true, "top": true, "times": true, "versus": true, "save": true, "saved": true,
 }
 
 func chFlagsOnly(cmd *cobra.Command) error {
@@ -198,10 +199,7 @@ func storeNote(cmd *cobra.Command, rep *report) {
 // chUsers is `users` on ClickHouse: the server picks the users by level,
 // the engine finds each one's chain on their step events.
 func chUsers(cmd *cobra.Command, ch *chstore.Store, ff *funnelFlags, dataset, format string, levels func(n int) (lo, hi int, err error)) error {
-	if err := ff.oneSource(); err != nil {
-		return err
-	}
-	def, err := ff.definition(nil)
+	def, dataset, err := chFunnel(cmd, ch, ff, dataset)
 	if err != nil {
 		return err
 	}
@@ -210,11 +208,6 @@ func chUsers(cmd *cobra.Command, ch *chstore.Store, ff *funnelFlags, dataset, fo
 		return err
 	}
 	ctx := cmd.Context()
-	if dataset == "" {
-		if dataset, err = chDefaultDataset(ctx, ch); err != nil {
-			return err
-		}
-	}
 	out := newUserRows(cmd.OutOrStdout(), format)
 	err = ch.EachUser(ctx, dataset, &def, lo, hi, out.write)
 	var un *chstore.UnsupportedError
@@ -225,4 +218,35 @@ func chUsers(cmd *cobra.Command, ch *chstore.Store, ff *funnelFlags, dataset, fo
 		return err
 	}
 	return out.close()
+}
+
+// chFunnel is the funnel of the flags on ClickHouse (one of --steps,
+// --funnel, --preset, --saved), with the dataset it runs on: a saved
+// funnel's, else the one given, else the preset's sample dataset, else the
+// only one.
+func chFunnel(cmd *cobra.Command, ch *chstore.Store, ff *funnelFlags, dataset string) (funnel.Definition, string, error) {
+	var def funnel.Definition
+	if err := ff.oneSource(); err != nil {
+		return def, "", err
+	}
+	var saved *funnel.Definition
+	if ff.saved != "" {
+		sf, err := findSaved(cmd, ch, dataset, ff.saved)
+		if err != nil {
+			return def, "", fmt.Errorf("--saved: %w", err)
+		}
+		dataset, saved = sf.Dataset, &sf.Definition
+	}
+	def, err := ff.definition(saved)
+	if err != nil {
+		return def, "", err
+	}
+	if dataset == "" {
+		if p, err := sample.FindPreset(ff.preset); ff.preset != "" && err == nil {
+			dataset = sample.DefaultDataset(p.Business)
+		} else if dataset, err = chDefaultDataset(cmd.Context(), ch); err != nil {
+			return def, "", err
+		}
+	}
+	return def, dataset, nil
 }

@@ -9,7 +9,6 @@ import (
 
 	"microfunnel/chstore"
 	"microfunnel/funnel"
-	"microfunnel/sample"
 )
 
 // chExplain explains one user on ClickHouse: the funnel's names and values
@@ -17,22 +16,9 @@ import (
 // read into memory and explained as on the embedded store.
 func chExplain(cmd *cobra.Command, ch *chstore.Store, ff *funnelFlags, dataset, user, format string, offset, limit int) error {
 	ctx := cmd.Context()
-	if err := ff.oneSource(); err != nil {
-		return err
-	}
-	if ff.saved != "" {
-		return usagef("--saved does not work on ClickHouse (saved funnels live in the embedded store)")
-	}
-	def, err := ff.definition(nil)
+	def, dataset, err := chFunnel(cmd, ch, ff, dataset)
 	if err != nil {
 		return err
-	}
-	if dataset == "" {
-		if p, err := sample.FindPreset(ff.preset); ff.preset != "" && err == nil {
-			dataset = sample.DefaultDataset(p.Business)
-		} else if dataset, err = chDefaultDataset(ctx, ch); err != nil {
-			return err
-		}
 	}
 	cat, err := ch.Catalog(ctx, dataset, filterKeys(&def))
 	if err != nil {

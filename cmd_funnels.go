@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"microfunnel/funnel"
 	"microfunnel/store"
 )
 
@@ -23,7 +25,7 @@ report --saved NAME; manage them with funnels delete and funnels rename.`,
 			if err := checkFormat(format, "table", "json", "csv"); err != nil {
 				return err
 			}
-			st, err := a.open()
+			st, err := a.savedStore(cmd)
 			if err != nil {
 				return err
 			}
@@ -56,7 +58,26 @@ report --saved NAME; manage them with funnels delete and funnels rename.`,
 	return cmd
 }
 
-func savedFunnels(cmd *cobra.Command, st *store.Store, dataset string) ([]store.SavedFunnel, error) {
+// savedStore is where saved funnels live: the embedded store, or
+// microfunnel's tables on ClickHouse.
+type savedStore interface {
+	Funnels(ctx context.Context, dataset string) ([]store.SavedFunnel, error)
+	FunnelsAll(ctx context.Context) ([]store.SavedFunnel, error)
+	SaveFunnel(ctx context.Context, dataset, name string, def funnel.Definition) error
+	DeleteFunnel(ctx context.Context, dataset, name string) error
+	RenameFunnel(ctx context.Context, dataset, old, new string) error
+}
+
+// savedStore opens the store of --db for its saved funnels.
+func (a *app) savedStore(cmd *cobra.Command) (savedStore, error) {
+	ch, err := a.clickhouse(cmd.Context())
+	if err != nil || ch != nil {
+		return ch, err
+	}
+	return a.open()
+}
+
+func savedFunnels(cmd *cobra.Command, st savedStore, dataset string) ([]store.SavedFunnel, error) {
 	if dataset != "" {
 		return st.Funnels(cmd.Context(), dataset)
 	}
@@ -65,7 +86,7 @@ func savedFunnels(cmd *cobra.Command, st *store.Store, dataset string) ([]store.
 
 // findSaved finds the saved funnel name: in dataset when given, else in the
 // one dataset that has a funnel by that name.
-func findSaved(cmd *cobra.Command, st *store.Store, dataset, name string) (store.SavedFunnel, error) {
+func findSaved(cmd *cobra.Command, st savedStore, dataset, name string) (store.SavedFunnel, error) {
 	list, err := savedFunnels(cmd, st, dataset)
 	if err != nil {
 		return store.SavedFunnel{}, err
@@ -103,8 +124,8 @@ func findSaved(cmd *cobra.Command, st *store.Store, dataset, name string) (store
 }
 
 // openSaved opens the store and finds the saved funnel name.
-func (a *app) openSaved(cmd *cobra.Command, dataset, name string) (*store.Store, store.SavedFunnel, error) {
-	st, err := a.open()
+func (a *app) openSaved(cmd *cobra.Command, dataset, name string) (savedStore, store.SavedFunnel, error) {
+	st, err := a.savedStore(cmd)
 	if err != nil {
 		return nil, store.SavedFunnel{}, err
 	}

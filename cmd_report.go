@@ -373,29 +373,21 @@ See docs/SEMANTICS.md for exactly what is counted.`,
 				if err != nil {
 					return err
 				}
-				if err := ff.oneSource(); err != nil {
-					return err
-				}
-				if ff.saved != "" || save != "" {
-					return usagef("--saved and --save do not work on ClickHouse (saved funnels live in the embedded store)")
-				}
-				def, err := ff.definition(nil)
-				if err != nil {
-					return err
-				}
 				if err := chFlagsOnly(cmd); err != nil {
 					return err
 				}
-				if dataset == "" {
-					if dataset, err = chDefaultDataset(cmd.Context(), ch); err != nil {
-						return err
-					}
+				def, dataset, err := chFunnel(cmd, ch, &ff, dataset)
+				if err != nil {
+					return err
 				}
 				rep, err := chReport(cmd.Context(), ch, dataset, def, times, ff.over)
 				if err != nil {
 					return err
 				}
 				storeNote(cmd, rep)
+				if err := saveReported(cmd, ch, rep, save); err != nil {
+					return err
+				}
 				return writeReport(cmd.OutOrStdout(), rep, format)
 			}
 			st, def, dataset, err := ff.resolve(cmd, a, dataset)
@@ -406,12 +398,8 @@ See docs/SEMANTICS.md for exactly what is counted.`,
 			if err != nil {
 				return err
 			}
-			if save != "" {
-				if err := st.SaveFunnel(cmd.Context(), dataset, save, def); err != nil {
-					return err
-				}
-				rep.Definition.Name = save
-				fmt.Fprintf(cmd.ErrOrStderr(), "saved funnel %s in %s (run it again with: microfunnel report --saved %q)\n", save, dataset, save)
+			if err := saveReported(cmd, st, rep, save); err != nil {
+				return err
 			}
 			return writeReport(cmd.OutOrStdout(), rep, format)
 		},
@@ -425,6 +413,20 @@ See docs/SEMANTICS.md for exactly what is counted.`,
 	ff.register(cmd)
 	ff.registerTime(cmd)
 	return cmd
+}
+
+// saveReported saves the funnel of rep (with every flag) under name, when
+// --save gave one.
+func saveReported(cmd *cobra.Command, st savedStore, rep *report, name string) error {
+	if name == "" {
+		return nil
+	}
+	if err := st.SaveFunnel(cmd.Context(), rep.Dataset, name, rep.Definition); err != nil {
+		return err
+	}
+	rep.Definition.Name = name
+	fmt.Fprintf(cmd.ErrOrStderr(), "saved funnel %s in %s (run it again with: microfunnel report --saved %q)\n", name, rep.Dataset, name)
+	return nil
 }
 
 // defaultDataset is the preset's sample dataset, or the only dataset there is.

@@ -11,7 +11,7 @@ import (
 // as a mutation in the background.
 const dropWait = 30 * time.Second
 
-// Drop deletes a dataset: its ledger rows first, waiting until the
+// Drop deletes a dataset: its saved funnels, then its ledger rows, waiting until the
 // server has applied that delete, so that the dataset is gone when Drop
 // returns (and a file of it imports again); then its rows of every data
 // table, which the server deletes in the background (until then they are
@@ -23,6 +23,9 @@ func (s *Store) Drop(ctx context.Context, name string) error {
 	m, err := s.meta(ctx, name)
 	if err != nil {
 		return err
+	}
+	if err := s.dropFunnels(ctx, name); err != nil {
+		return fmt.Errorf("drop %s: %w", name, err)
 	}
 	delete(s.metas, name)
 	ds := u32s(m.ds)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"microfunnel/dataset"
+	"microfunnel/store"
 )
 
 // Store is a ClickHouse database holding microfunnel's datasets, or one
@@ -35,8 +36,9 @@ type Table struct {
 // ErrReadOnly is returned by writes on an existing table.
 var ErrReadOnly = errors.New("an existing table (--ch-table) is read-only: microfunnel imports into its own tables")
 
-// ErrNotFound is a dataset, event or property that does not exist.
-var ErrNotFound = errors.New("not found")
+// ErrNotFound is a dataset, event or property that does not exist: the
+// embedded store's error, so callers test one.
+var ErrNotFound = store.ErrNotFound
 
 // Open connects to the server of cfg (checking the credentials and the
 // database within a few seconds) and creates microfunnel's tables if need
