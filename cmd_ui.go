@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
 
+	"microfunnel/chstore"
+	"microfunnel/funnel"
 	"microfunnel/sample"
 	"microfunnel/store"
 	"microfunnel/ui"
@@ -21,6 +24,13 @@ func (a *app) uiCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !isTerminal(os.Stdout) || !isTerminal(os.Stdin) {
 				return fmt.Errorf("the dashboard needs a terminal; use `microfunnel report` in scripts")
+			}
+			ch, err := a.clickhouse(cmd.Context())
+			if err != nil {
+				return err
+			}
+			if ch != nil {
+				return a.chDashboard(cmd.Context(), ch, dataset, preset)
 			}
 			st, err := a.open()
 			if err != nil {
@@ -49,10 +59,42 @@ func (a *app) dashboard(ctx context.Context, st *store.Store, dataset, preset st
 	})
 }
 
+// chBackend is the dashboard's backend on ClickHouse: everything but Load,
+// since the funnels are computed on the server (ui.Options.Remote).
+type chBackend struct{ *chstore.Store }
+
+func (chBackend) Load(context.Context, string) (*funnel.Events, error) {
+	return nil, errors.New("the events stay on the ClickHouse server: this view needs the embedded store (--db FILE)")
+}
+
+// chDashboard opens the dashboard on ClickHouse: each funnel is one query
+// on the server, and the views that read events say they need the
+// embedded store.
+func (a *app) chDashboard(ctx context.Context, ch *chstore.Store, dataset, preset string) error {
+	_, noColor := os.LookupEnv("NO_COLOR")
+	return ui.Run(ctx, ui.Options{
+		Backend: chBackend{ch},
+		Dataset: dataset,
+		Preset:  preset,
+		Presets: uiPresets(),
+		Remote:  ch.Compute,
+		NoColor: noColor,
+	})
+}
+
 // runDefault is `microfunnel` with no command: on first run it generates the
 // three samples; then it opens the dashboard on a terminal, or prints the
 // store preset's report when stdout is not one.
 func (a *app) runDefault(cmd *cobra.Command) error {
+	if ch, err := a.clickhouse(cmd.Context()); err != nil || ch != nil {
+		if err != nil {
+			return err
+		}
+		if !isTerminal(os.Stdout) || !isTerminal(os.Stdin) {
+			return usagef("with --db clickhouse://, microfunnel alone opens the dashboard, which needs a terminal; use `microfunnel report` in scripts")
+		}
+		return a.chDashboard(cmd.Context(), ch, "", "")
+	}
 	st, err := a.open()
 	if err != nil {
 		return err

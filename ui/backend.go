@@ -53,6 +53,9 @@ type Comparison struct {
 	Err         error
 }
 
+// RemoteFunc computes a funnel on a dataset where its events live.
+type RemoteFunc func(ctx context.Context, dataset string, def *funnel.Definition) (*funnel.Result, error)
+
 // ComputeFunc computes a funnel; funnel.Compute by default.
 type ComputeFunc func(def *funnel.Definition, ev *funnel.Events) (*funnel.Result, error)
 
@@ -72,6 +75,11 @@ type Options struct {
 	Compare func(ctx context.Context) ([]Comparison, error)
 	// Compute overrides the engine (tests); funnel.Compute when nil.
 	Compute ComputeFunc
+	// Remote, when set, computes each funnel where the events live (a
+	// ClickHouse server) instead of loading them: Backend.Load is never
+	// called, and the views that read events (drop-off, drivers, trend,
+	// the sparkline, compare) say they need the embedded store.
+	Remote  RemoteFunc
 	NoColor bool
 }
 

@@ -329,12 +329,14 @@ func bindingTable(km *KeyMap) []binding {
 		{key: kb([]string{"p"}, "p", "preset"), group: grpViews, scope: inPanes, foot: footerRank{funnel: 7},
 			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { m.openPresetPicker(); return nil }},
 		{key: kb([]string{"C"}, "C", "compare"), group: grpViews, scope: inPanes, foot: footerRank{funnel: 6},
-			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.openCompare() }},
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.openCompare() }, disabled: needLocal("compare")},
 		{key: kb([]string{"v"}, "v", "drivers"), group: grpViews, scope: inPanes, foot: footerRank{funnel: 12},
 			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.openDrivers() }, disabled: func(m *Model) string {
 				switch {
 				case needDataset(m) != "":
 					return needDataset(m)
+				case needLocal("drivers")(m) != "":
+					return needLocal("drivers")(m)
 				case len(m.def.Steps) < funnel.MinSteps:
 					return fmt.Sprintf("drivers compare reaching the last step: the funnel needs at least %d steps", funnel.MinSteps)
 				case m.def.Mode == funnel.Any:

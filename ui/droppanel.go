@@ -261,6 +261,8 @@ func (m *Model) openDrop() tea.Cmd {
 // noDrop is why the focused step has no drop-off panel ("" when it has).
 func noDrop(m *Model) string {
 	switch {
+	case needLocal("the drop-off panel")(m) != "":
+		return needLocal("the drop-off panel")(m)
 	case m.res == nil || m.ev == nil:
 		return "no funnel computed yet"
 	case m.def.Mode == funnel.Any:
@@ -293,5 +295,16 @@ func (m *Model) onDropMsg(msg tea.Msg) {
 		d.loading, d.users, d.more, d.err = false, msg.users, msg.more, msg.err
 	case explainMsg:
 		d.loading, d.path, d.err = false, msg.lines, msg.err
+	}
+}
+
+// needLocal says why a view is off when the funnel is computed where the
+// events live (Options.Remote): it reads the events, which are not loaded.
+func needLocal(what string) func(m *Model) string {
+	return func(m *Model) string {
+		if m.opts.Remote == nil {
+			return ""
+		}
+		return what + " needs --db FILE: on ClickHouse the events stay on the server"
 	}
 }

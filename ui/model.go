@@ -413,7 +413,7 @@ func (m *Model) recompute() tea.Cmd {
 	}
 	m.computing = true
 	m.syncPanes()
-	return tea.Batch(m.tick(), computeCmd(m.ctx, m.be, m.compute, m.seq, m.dataset, m.def.Clone()))
+	return tea.Batch(m.tick(), computeCmd(m.ctx, m.be, m.compute, m.opts.Remote, m.seq, m.dataset, m.def.Clone()))
 }
 
 func (m *Model) onComputed(msg computedMsg) tea.Cmd {

@@ -125,7 +125,7 @@ func loadDatasetCmd(ctx context.Context, be Backend, seq int, name string) tea.C
 // computeCmd computes def. Filtered to a segment of the property it is
 // broken down by, the engine keeps the whole breakdown, so every value stays
 // listed and another can be chosen.
-func computeCmd(ctx context.Context, be Backend, compute ComputeFunc, seq int, dataset string, def funnel.Definition) tea.Cmd {
+func computeCmd(ctx context.Context, be Backend, compute ComputeFunc, remote RemoteFunc, seq int, dataset string, def funnel.Definition) tea.Cmd {
 	return func() (msg tea.Msg) {
 		start := time.Now()
 		// The engine is someone else's code: a panic there must become a
@@ -135,6 +135,13 @@ func computeCmd(ctx context.Context, be Backend, compute ComputeFunc, seq int, d
 				msg = computedMsg{seq: seq, err: fmt.Errorf("compute: internal error: %v", r)}
 			}
 		}()
+		if remote != nil {
+			res, err := remote(ctx, dataset, &def)
+			if err == nil && res == nil {
+				err = errors.New("compute: no result")
+			}
+			return computedMsg{seq: seq, res: res, err: err, dur: time.Since(start)}
+		}
 		ev, err := be.Load(ctx, dataset)
 		if err != nil {
 			return computedMsg{seq: seq, err: err}

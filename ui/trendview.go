@@ -84,6 +84,9 @@ func (m *Model) onTrend(msg trendMsg) {
 
 // noTrend is why there is no trend view now ("" when there is).
 func noTrend(m *Model) string {
+	if why := needLocal("the trend")(m); why != "" {
+		return why
+	}
 	if m.res == nil || m.ev == nil {
 		return "no funnel computed yet"
 	}
