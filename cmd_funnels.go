@@ -19,7 +19,9 @@ func (a *app) funnelsCmd() *cobra.Command {
 		Short: "List saved funnels (all datasets, or one); delete or rename one",
 		Long: `List the funnels saved from the dashboard (s) or with report --save:
 dataset, name, steps and when each was saved. Run one with
-report --saved NAME; manage them with funnels delete and funnels rename.`,
+report --saved NAME; manage them with funnels delete and funnels rename.
+On ClickHouse (--db clickhouse://...) they live in microfunnel's tables on
+the server.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkFormat(format, "table", "json", "csv"); err != nil {

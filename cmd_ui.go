@@ -20,6 +20,12 @@ func (a *app) uiCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "ui [--dataset NAME] [--preset NAME]",
 		Short: "Open the dashboard",
+		Long: `Open the dashboard: define steps, break down, filter to a segment, save
+funnels, look at drop-off, drivers and trends (? lists every key).
+
+With --db clickhouse://HOST:PORT/DATABASE every funnel is computed on the
+server, as report computes it there; the views that read every event
+(drop-off panel, drivers, trend, compare) need the embedded store and say so.`,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !isTerminal(os.Stdout) || !isTerminal(os.Stdin) {
