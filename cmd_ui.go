@@ -26,7 +26,7 @@ funnels, look at drop-off, drivers and trends (? lists every key).
 With --db clickhouse://HOST:PORT/DATABASE every funnel is computed on the
 server, as report computes it there; the views that read every event
 (drop-off panel, drivers, trend, compare) need the embedded store and say so.`,
-		Args:  cobra.NoArgs,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !isTerminal(os.Stdout) || !isTerminal(os.Stdin) {
 				return fmt.Errorf("the dashboard needs a terminal; use `microfunnel report` in scripts")
