@@ -110,17 +110,7 @@ func TestClickHouseCommands(t *testing.T) {
 	if err != nil || !strings.Contains(out, "already imported into store, nothing added") {
 		t.Errorf("re-import: %q %v", out, err)
 	}
-	noTimes := func(s string) string {
-		var keep []string
-		for _, l := range strings.Split(s, "\n") {
-			f := strings.Split(l, ",")
-			if len(f) > 12 {
-				f = append(f[:10], f[12:]...)
-			}
-			keep = append(keep, strings.Join(f, ","))
-		}
-		return strings.Join(keep, "\n")
-	}
+	noTimes := noStepTimes
 	for _, args := range [][]string{
 		{"datasets", "--format", "csv"},
 		{"events", "-d", "store"},

@@ -61,12 +61,7 @@ func Parse(ctx context.Context, dataset, source string, r io.Reader, o ImportOpt
 		}
 	}
 	if dedupKey != "" {
-		var differ int64
-		t, st.Duplicates, differ = dedup(t, dedupKey)
-		st.Events -= st.Duplicates
-		if differ > 0 {
-			st.Warnings = append(st.Warnings, fmt.Sprintf("%d events reuse the %s of a different event; each id keeps its first event", differ, dedupKey))
-		}
+		t = dedupCounted(t, dedupKey, &st)
 	}
 	p := &Parsed{Users: t.users, Hash: hex.EncodeToString(in.hash.Sum(nil)), PropEvents: make(map[string]int64, len(t.cols)), DedupKey: dedupKey,
 		Events: &funnel.Events{UserStart: t.userStart, Time: t.ts, Name: t.name, Names: t.names, Props: make(map[string]*funnel.Property, len(t.cols))}}

@@ -227,3 +227,15 @@ func (t *table) reorder(users []string, start, order []uint32) *table {
 	}
 	return out
 }
+
+// dedupCounted is dedup with its counts in st: the duplicates dropped, and
+// a warning for the ids reused by a different event.
+func dedupCounted(t *table, key string, st *InsertStats) *table {
+	t, dups, differ := dedup(t, key)
+	st.Duplicates = dups
+	st.Events -= dups
+	if differ > 0 {
+		st.Warnings = append(st.Warnings, fmt.Sprintf("%d events reuse the %s of a different event; each id keeps its first event", differ, key))
+	}
+	return t
+}

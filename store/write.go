@@ -196,12 +196,7 @@ func (s *Store) commit(ctx context.Context, dataset string, o WriteOptions, b *b
 			}
 		}
 		if dedupKey != "" {
-			var differ int64
-			result, st.Duplicates, differ = dedup(result, dedupKey)
-			st.Events -= st.Duplicates
-			if differ > 0 {
-				st.Warnings = append(st.Warnings, fmt.Sprintf("%d events reuse the %s of a different event; each id keeps its first event", differ, dedupKey))
-			}
+			result = dedupCounted(result, dedupKey, &st)
 		}
 		if meta, err = storeTable(ctx, tx, dsID, version+1, result, ids); err != nil {
 			return err
