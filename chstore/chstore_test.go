@@ -114,18 +114,8 @@ type fixture struct {
 // ClickHouse database and of an embedded store.
 func newFixture(t *testing.T, files ...[]byte) fixture {
 	t.Helper()
-	cfg := server(t)
 	ctx := context.Background()
-	ch, err := Open(ctx, cfg, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ch.Close() })
-	st, err := store.Open(filepath.Join(t.TempDir(), "e.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	ch, st := openBoth(t, server(t), nil)
 	for i, data := range files {
 		src := fmt.Sprintf("gen%d.csv", i+1)
 		if _, err := ch.Import(ctx, "d", src, bytes.NewReader(data), store.ImportOptions{}); err != nil {
