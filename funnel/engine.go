@@ -197,7 +197,7 @@ func (w *worker) reserve(users int) {
 	}
 	w.recV = make([]uint32, 0, users)
 	w.recL = make([]uint8, 0, users)
-	w.recB = make([]uint16, 0, users*(w.p.n-1)/2)
+	w.recB = make([]uint16, 0, users*(w.p.n-1))
 }
 
 func (w *worker) resetState() {
