@@ -179,6 +179,7 @@ func TestClickHouseCommands(t *testing.T) {
 		{"funnels", "--format", "csv"},
 		{"report", "--saved", "mine", "--format", "csv"},
 		{"users", "--saved", "two", "--reached", "2"},
+		{"users", "--saved", "mine", "--dropped-at", "1"}, // mine has --by device
 		{"explain", "--saved", "two", "-d", "store", "s-000042", "--format", "json"},
 	} {
 		want, err1 := run(t, append([]string{"--db", file}, args...)...)

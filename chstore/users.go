@@ -19,9 +19,10 @@ const usersBatch = 4096
 // each one's chain on them, so levels and times are the embedded store's.
 // A funnel Compute refuses is refused here too.
 func (s *Store) EachUser(ctx context.Context, name string, d *funnel.Definition, lo, hi int, fn func(id string, last int64, level int) error) error {
-	if d.By != "" {
-		return fmt.Errorf("dataset %s: users: a breakdown (--by) does not apply", name)
-	}
+	// A breakdown changes nobody's level (a saved funnel may have one).
+	dd := *d
+	dd.By, dd.Attribution, dd.TopN = "", "", 0
+	d = &dd
 	if _, err := s.Compute(ctx, name, d); err != nil {
 		return err
 	}
