@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -86,28 +87,42 @@ func (s *Store) SaveFunnel(ctx context.Context, ds, name string, def funnel.Defi
 	if err := s.datasetExists(ctx, ds); err != nil {
 		return fmt.Errorf("save funnel %s: %w", name, err)
 	}
-	if err := s.writeFunnel(ctx, ds, name, def, false); err != nil {
+	if err := s.writeFunnels(ctx, ds, funnelRow{name: name, def: def, saved: time.Now()}); err != nil {
 		return fmt.Errorf("save funnel %s: %w", name, err)
 	}
 	return nil
 }
 
-func (s *Store) writeFunnel(ctx context.Context, ds, name string, def funnel.Definition, deleted bool) error {
+// funnelRow is one version of a saved funnel.
+type funnelRow struct {
+	name    string
+	def     funnel.Definition
+	saved   time.Time
+	deleted bool
+}
+
+// writeFunnels writes rows in one INSERT (so a rename's new name and its
+// old name's deletion land together), each a version above the last.
+func (s *Store) writeFunnels(ctx context.Context, ds string, rows ...funnelRow) error {
 	if err := s.ensureMeta(ctx); err != nil {
 		return err
 	}
-	def.Name = name
-	b, err := json.Marshal(def)
-	if err != nil {
-		return err
+	values := make([]string, len(rows))
+	for i, r := range rows {
+		def := r.def
+		def.Name = r.name
+		b, err := json.Marshal(def)
+		if err != nil {
+			return err
+		}
+		del := "0"
+		if r.deleted {
+			del = "1"
+		}
+		values[i] = "(" + quote(ds) + ", " + quote(r.name) + ", " + quote(string(b)) + ", " + strconv.FormatInt(r.saved.UnixMilli(), 10) + ", " +
+			strconv.FormatUint(nextVersion(), 10) + ", " + del + ")"
 	}
-	del := "0"
-	if deleted {
-		del = "1"
-	}
-	return s.c.exec(ctx, "INSERT INTO "+funnelsTable+" (dataset, name, def, saved, version, deleted) VALUES ("+
-		quote(ds)+", "+quote(name)+", "+quote(string(b))+", "+strconv.FormatInt(time.Now().UnixMilli(), 10)+", "+
-		strconv.FormatUint(nextVersion(), 10)+", "+del+")")
+	return s.c.exec(ctx, "INSERT INTO "+funnelsTable+" (dataset, name, def, saved, version, deleted) VALUES "+strings.Join(values, ", "))
 }
 
 // savedFunnels lists the funnels in force, of one dataset or ("") every
@@ -197,7 +212,7 @@ func (s *Store) DeleteFunnel(ctx context.Context, ds, name string) error {
 	if f == nil {
 		return fmt.Errorf("funnel %q: %w", name, store.ErrNotFound)
 	}
-	if err := s.writeFunnel(ctx, ds, name, f.Definition, true); err != nil {
+	if err := s.writeFunnels(ctx, ds, funnelRow{name: name, def: f.Definition, saved: f.Saved, deleted: true}); err != nil {
 		return fmt.Errorf("delete funnel %s: %w", name, err)
 	}
 	return nil
@@ -210,6 +225,17 @@ func (s *Store) RenameFunnel(ctx context.Context, ds, old, new string) error {
 	if new == "" {
 		return errors.New("empty name")
 	}
+	// In the embedded store's order: a taken name first, then a missing
+	// funnel. The renamed funnel keeps its saved time.
+	if new != old {
+		taken, err := s.find(ctx, ds, new)
+		if err != nil {
+			return err
+		}
+		if taken != nil {
+			return fmt.Errorf("funnel %q in %s: %w", new, ds, store.ErrExists)
+		}
+	}
 	f, err := s.find(ctx, ds, old)
 	if err != nil {
 		return err
@@ -220,17 +246,9 @@ func (s *Store) RenameFunnel(ctx context.Context, ds, old, new string) error {
 	if new == old {
 		return nil
 	}
-	taken, err := s.find(ctx, ds, new)
+	err = s.writeFunnels(ctx, ds, funnelRow{name: new, def: f.Definition, saved: f.Saved},
+		funnelRow{name: old, def: f.Definition, saved: f.Saved, deleted: true})
 	if err != nil {
-		return err
-	}
-	if taken != nil {
-		return fmt.Errorf("funnel %q in %s: %w", new, ds, store.ErrExists)
-	}
-	if err := s.writeFunnel(ctx, ds, new, f.Definition, false); err != nil {
-		return fmt.Errorf("rename funnel %s: %w", old, err)
-	}
-	if err := s.writeFunnel(ctx, ds, old, f.Definition, true); err != nil {
 		return fmt.Errorf("rename funnel %s: %w", old, err)
 	}
 	return nil
@@ -246,10 +264,15 @@ func (s *Store) dropFunnels(ctx context.Context, ds string) error {
 	if err != nil {
 		return err
 	}
-	for _, f := range list {
-		if err := s.writeFunnel(ctx, ds, f.Name, f.Definition, true); err != nil {
-			return fmt.Errorf("delete funnel %s: %w", f.Name, err)
-		}
+	rows := make([]funnelRow, len(list))
+	for i, f := range list {
+		rows[i] = funnelRow{name: f.Name, def: f.Definition, saved: f.Saved, deleted: true}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	if err := s.writeFunnels(ctx, ds, rows...); err != nil {
+		return fmt.Errorf("delete the saved funnels: %w", err)
 	}
 	return nil
 }
