@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"microfunnel/chstore"
 	"microfunnel/funnel"
 	"microfunnel/store"
 	"microfunnel/ui"
@@ -49,7 +50,9 @@ step-1 event. Significant drivers (q < 0.05) come first, strongest first;
 rows under --min-users users are marked "few".
 
 This is correlation, not cause. Sequential or strict mode, users counting.
-See docs/SEMANTICS.md, "Drivers".`,
+See docs/SEMANTICS.md, "Drivers". On ClickHouse (--db clickhouse://...) the
+rows are the same, counted on the server from the spans the engine finds;
+--props needs the embedded store there.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkFormat(format, "table", "json", "csv", "markdown"); err != nil {
@@ -67,7 +70,17 @@ See docs/SEMANTICS.md, "Drivers".`,
 					keys = append(keys, k)
 				}
 			}
-			st, def, dataset, err := ff.resolve(cmd, a, dataset)
+			ch, err := a.clickhouse(cmd.Context())
+			if err != nil {
+				return err
+			}
+			var st *store.Store
+			var def funnel.Definition
+			if ch != nil {
+				def, dataset, err = chFunnel(cmd, ch, &ff, dataset)
+			} else {
+				st, def, dataset, err = ff.resolve(cmd, a, dataset)
+			}
 			if err != nil {
 				return err
 			}
@@ -86,7 +99,22 @@ See docs/SEMANTICS.md, "Drivers".`,
 			if def.Segment != nil {
 				return usagef("--segment: drivers compare all users; filter with --where or step filters instead")
 			}
-			out, err := computeDrivers(cmd, st, dataset, def, ff.preset, funnel.DriverOptions{Step: step, Props: keys, MinUsers: minUsers})
+			opt := funnel.DriverOptions{Step: step, Props: keys, MinUsers: minUsers}
+			var out *driversOut
+			if ch != nil {
+				t0 := time.Now()
+				res, err := ch.Drivers(cmd.Context(), dataset, &def, opt)
+				var un *chstore.UnsupportedError
+				if errors.As(err, &un) {
+					return usagef("%v", err)
+				}
+				out, err = driversOutput(dataset, def, res, err, t0, t0)
+				if err != nil {
+					return err
+				}
+				return writeDrivers(cmd.OutOrStdout(), out, format, minUsers)
+			}
+			out, err = computeDrivers(cmd, st, dataset, def, ff.preset, opt)
 			if err != nil {
 				return err
 			}
@@ -112,6 +140,12 @@ func computeDrivers(cmd *cobra.Command, st *store.Store, dataset string, def fun
 	}
 	t1 := time.Now()
 	res, err := funnel.Drivers(&def, ev, opt)
+	return driversOutput(dataset, def, res, err, t0, t1)
+}
+
+// driversOutput is what drivers prints for res, or the error naming what
+// is missing or saying there is nothing to compare.
+func driversOutput(dataset string, def funnel.Definition, res *funnel.DriverResult, err error, t0, t1 time.Time) (*driversOut, error) {
 	var un *funnel.UnknownNameError
 	switch {
 	case errors.As(err, &un):

@@ -104,7 +104,6 @@ func (a *app) open() (*store.Store, error) {
 
 // needsEvents says why a command cannot run on ClickHouse.
 var needsEvents = map[string]string{
-	"microfunnel drivers": "it reads every event of each user's counted chain, which only the embedded engine finds; windowFunnel gives levels, not chains",
 	"microfunnel compare": "its micro conversions are read on each user's counted chain, which only the embedded engine finds; run report --preset NAME on ClickHouse for the funnels",
 }
 

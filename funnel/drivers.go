@@ -134,7 +134,7 @@ func Drivers(d *Definition, ev *Events, opt DriverOptions) (*DriverResult, error
 	}
 	p.drv = spec
 	ws := run(p, ev, false)
-	res := &DriverResult{From: from, To: to}
+	c := DriverCounts{From: from, To: to, Names: ev.Names, Skip: spec.skip, Props: opt.Props, Values: spec.props}
 	did := make([]int64, len(ev.Names))
 	didConv := make([]int64, len(ev.Names))
 	val := make([][]int64, len(spec.props))
@@ -148,8 +148,8 @@ func Drivers(d *Definition, ev *Events, opt DriverOptions) (*DriverResult, error
 		if s == nil {
 			continue
 		}
-		res.Entered += s.entered
-		res.Converted += s.converted
+		c.Entered += s.entered
+		c.Converted += s.converted
 		for i := range did {
 			did[i] += s.did[i]
 			didConv[i] += s.didConv[i]
@@ -161,6 +161,30 @@ func Drivers(d *Definition, ev *Events, opt DriverOptions) (*DriverResult, error
 			}
 		}
 	}
+	c.Did, c.DidConv, c.Val, c.ValConv = did, didConv, val, valConv
+	return c.Result(opt.MinUsers)
+}
+
+// DriverCounts are the counts Drivers tabulates, for a store that counts
+// elsewhere (chstore): of the users who reached step From, how many reached
+// To; by event name, how many did it within their span (and converted); by
+// key of Props and value id of Values, how many had it on their step-1
+// event (and converted).
+type DriverCounts struct {
+	From, To           int
+	Entered, Converted int64
+	Names              []string
+	Skip               []bool // by name: a step's event, not tested
+	Did, DidConv       []int64
+	Props              []string
+	Values             []*Property // by prop: Values[v] names value id v
+	Val, ValConv       [][]int64
+}
+
+// Result tabulates the counts as Drivers does: the 2x2 statistics of each
+// row, the q-values over all of them, significant and strongest first.
+func (c *DriverCounts) Result(minUsers int64) (*DriverResult, error) {
+	res := &DriverResult{From: c.From, To: c.To, Entered: c.Entered, Converted: c.Converted}
 	if res.Entered == 0 {
 		return res, nil
 	}
@@ -169,18 +193,18 @@ func Drivers(d *Definition, ev *Events, opt DriverOptions) (*DriverResult, error
 	}
 	row := func(dr Driver, users, conv int64) {
 		dr.tabulate(users, conv, res.Entered, res.Converted)
-		dr.Few = users < opt.MinUsers
+		dr.Few = users < minUsers
 		res.Drivers = append(res.Drivers, dr)
 	}
-	for i, nm := range ev.Names {
-		if !spec.skip[i] && did[i] > 0 {
-			row(Driver{Event: nm}, did[i], didConv[i])
+	for i, nm := range c.Names {
+		if !c.Skip[i] && c.Did[i] > 0 {
+			row(Driver{Event: nm}, c.Did[i], c.DidConv[i])
 		}
 	}
-	for j, pr := range spec.props {
+	for j, pr := range c.Values {
 		for v := 1; v < len(pr.Values); v++ {
-			if val[j][v] > 0 {
-				row(Driver{Key: opt.Props[j], Value: pr.Values[v]}, val[j][v], valConv[j][v])
+			if c.Val[j][v] > 0 {
+				row(Driver{Key: c.Props[j], Value: pr.Values[v]}, c.Val[j][v], c.ValConv[j][v])
 			}
 		}
 	}

@@ -18,6 +18,7 @@ type UserScan struct {
 	hit   bool
 	level int
 	last  int64
+	chain []uint32
 }
 
 // UserAt is one counted user: its index in the Events, its furthest step
@@ -26,6 +27,9 @@ type UserAt struct {
 	User  int
 	Level int
 	Last  int64
+	// Chain is the counted chain's event of each step reached (indices
+	// into the Events), valid until the next call of Next.
+	Chain []uint32
 }
 
 // NewUserScan compiles d for a UserScan over ev.
@@ -67,6 +71,7 @@ func NewUserScan(d *Definition, ev *Events) (*UserScan, error) {
 			return
 		}
 		s.hit, s.level, s.last = true, l, w.time[chain[l-1]]
+		s.chain = append(s.chain[:0], chain[:l]...)
 	}}
 	s.w = newWorker(p, ev, false)
 	return s, nil
@@ -80,7 +85,7 @@ func (s *UserScan) Next() (UserAt, bool) {
 		s.hit = false
 		s.w.user(u)
 		if s.hit {
-			return UserAt{User: u, Level: s.level, Last: s.last}, true
+			return UserAt{User: u, Level: s.level, Last: s.last, Chain: s.chain}, true
 		}
 	}
 	return UserAt{}, false

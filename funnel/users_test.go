@@ -25,7 +25,11 @@ func refUsers(want refResult, ev *Events, seg string) []UserAt {
 		case seg != NoneSegment && seg != OtherSegment && u.value != seg:
 			continue
 		}
-		out = append(out, UserAt{User: u.user, Level: u.level, Last: ev.Time[u.pos[u.level-1]]})
+		chain := make([]uint32, u.level)
+		for k := range chain {
+			chain[k] = uint32(u.pos[k])
+		}
+		out = append(out, UserAt{User: u.user, Level: u.level, Last: ev.Time[u.pos[u.level-1]], Chain: chain})
 	}
 	return out
 }
@@ -42,6 +46,7 @@ func scanAll(t *testing.T, d *Definition, ev *Events) []UserAt {
 		if !ok {
 			return out
 		}
+		u.Chain = append([]uint32(nil), u.Chain...) // valid until the next Next
 		out = append(out, u)
 	}
 }
