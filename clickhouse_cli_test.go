@@ -122,7 +122,7 @@ func TestClickHouseCommands(t *testing.T) {
 		{"report", "-d", "store", "--preset", "store", "--segment", "device=mobile", "--where", "country!=US", "--format", "csv"},
 		{"report", "-d", "store", "--preset", "store", "--from", "2026-09-01", "--to", "2026-09-14", "--versus", "2026-09-15..2026-09-28", "--format", "json"},
 		{"users", "-d", "store", "--preset", "store", "--reached", "2"},
-		{"drivers", "-d", "store", "--preset", "store", "--format", "json"},
+		{"drivers", "-d", "store", "--preset", "store", "--props", "device,country", "--format", "json"},
 		{"drivers", "-d", "store", "--preset", "store", "--step", "2", "--where", "device=mobile", "--format", "csv"},
 		{"users", "-d", "store", "--preset", "store", "--dropped-at", "1", "--format", "json", "--where", "device=mobile"},
 	} {
@@ -156,7 +156,6 @@ func TestClickHouseCommands(t *testing.T) {
 		{[]string{"report", "-d", "store", "--preset", "store", "--mode", "strict"}, "--mode strict is not supported on ClickHouse"},
 		{[]string{"report", "-d", "store", "--preset", "store", "--max-gap", "1h"}, "--max-gap is not supported on ClickHouse"},
 		{[]string{"report", "-d", "nope", "--preset", "store"}, `dataset "nope": not found (have: store)`},
-		{[]string{"drivers", "-d", "store", "--preset", "store", "--props", "device"}, "--props is not supported on ClickHouse"},
 		{[]string{"compare", "--dataset", "store"}, "which only the embedded engine finds"},
 		{[]string{"users", "-d", "store", "--preset", "store", "--reached", "1", "--mode", "strict"}, "--mode strict is not supported on ClickHouse"},
 	} {

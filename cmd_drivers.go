@@ -51,8 +51,7 @@ rows under --min-users users are marked "few".
 
 This is correlation, not cause. Sequential or strict mode, users counting.
 See docs/SEMANTICS.md, "Drivers". On ClickHouse (--db clickhouse://...) the
-rows are the same, counted on the server from the spans the engine finds;
---props needs the embedded store there.`,
+rows are the same, counted on the server from the spans the engine finds.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkFormat(format, "table", "json", "csv", "markdown"); err != nil {

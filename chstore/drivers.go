@@ -5,26 +5,26 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
+	"slices"
+	"sort"
 	"strconv"
+	"strings"
 
 	"microfunnel/funnel"
 )
 
-// Drivers computes funnel.Drivers on the server's events (event names;
-// --props is refused). The server picks the users who reached step From
-// (by windowFunnel's level, with those it cannot count exactly) and sends
-// their step events; the engine finds each one's counted chain on them, so
-// each user's span (from the chain's step From to its step To, or to the
-// window's end from step 1) and outcome are the embedded store's. The spans
-// go back to the server in a table of the query's own, and the server
-// counts, by event name, the users with an event of it in their span. The
-// 2x2 statistics are the engine's (funnel.DriverCounts).
+// Drivers computes funnel.Drivers on the server's events. The server picks
+// the users who reached step From (by windowFunnel's level, with those it
+// cannot count exactly) and sends their step events, with the value ids of
+// opt.Props; the engine finds each one's counted chain on them, so each
+// user's span (from the chain's step From to its step To, or to the
+// window's end from step 1), outcome and step-1 values are the embedded
+// store's. The spans go back to the server in a table of the query's own,
+// and the server counts, by event name, the users with an event of it in
+// their span. The 2x2 statistics are the engine's (funnel.DriverCounts).
 func (s *Store) Drivers(ctx context.Context, name string, d *funnel.Definition, opt funnel.DriverOptions) (*funnel.DriverResult, error) {
 	if s.table != nil {
 		return nil, &UnsupportedError{"drivers on an existing table (--ch-table)", "they count event names by id, which only microfunnel's own tables have"}
-	}
-	if len(opt.Props) > 0 {
-		return nil, &UnsupportedError{"--props", "the value of each user's counted step-1 event is known to the engine only when the events are in memory"}
 	}
 	n := len(d.Steps)
 	from, to := 1, n
@@ -41,12 +41,48 @@ func (s *Store) Drivers(ctx context.Context, name string, d *funnel.Definition, 
 	if err != nil {
 		return nil, err
 	}
-	spans, entered, converted, err := s.spans(ctx, src, d, from, to)
+	o := src.own
+	var unknown []string
+	for _, k := range opt.Props {
+		if _, ok := o.keys[k]; !ok {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) > 0 {
+		keys := make([]string, 0, len(o.keys))
+		for k := range o.keys {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		sugg := map[string][]string{}
+		for _, k := range unknown {
+			sugg[k] = funnel.Suggest(k, keys, 3)
+		}
+		return nil, &funnel.UnknownNameError{Kind: "property", Names: unknown, Suggestions: sugg}
+	}
+	c := funnel.DriverCounts{From: from, To: to, Props: opt.Props}
+	for _, k := range opt.Props {
+		vals, err := s.dict(ctx, o.m, kindKey+k)
+		if err != nil {
+			return nil, err
+		}
+		var maxID uint32
+		for id := range vals {
+			maxID = max(maxID, id)
+		}
+		pr := &funnel.Property{Values: make([]string, maxID+1)}
+		for id, v := range vals {
+			pr.Values[id] = v
+		}
+		c.Values = append(c.Values, pr)
+		c.Val = append(c.Val, make([]int64, maxID+1))
+		c.ValConv = append(c.ValConv, make([]int64, maxID+1))
+	}
+	spans, err := s.spans(ctx, src, d, from, to, &c)
 	if err != nil {
 		return nil, fmt.Errorf("dataset %s: drivers: %w", name, err)
 	}
-	c := funnel.DriverCounts{From: from, To: to, Entered: entered, Converted: converted}
-	names, err := s.dict(ctx, src.own.m, kindEvent)
+	names, err := s.dict(ctx, o.m, kindEvent)
 	if err != nil {
 		return nil, err
 	}
@@ -85,32 +121,47 @@ type span struct {
 }
 
 // spans finds the counted chain of every user at level from or further
-// with the engine, on their step events from the server.
-func (s *Store) spans(ctx context.Context, src source, d *funnel.Definition, from, to int) ([]span, int64, int64, error) {
-	qs := s.funnelQuery(src, d, true)
-	q := "SELECT user, t, mask FROM (" + qs.events + ") WHERE mask != 0 AND user IN (SELECT user FROM (" + qs.perUser +
+// with the engine, on their step events from the server, and counts the
+// users compared, converted, and by value of c.Props on their chain's
+// step-1 event.
+func (s *Store) spans(ctx context.Context, src source, d *funnel.Definition, from, to int, c *funnel.DriverCounts) ([]span, error) {
+	var extra, sel []string
+	for j, k := range c.Props {
+		extra = append(extra, src.prop(k)+" AS x"+strconv.Itoa(j))
+		sel = append(sel, "x"+strconv.Itoa(j))
+	}
+	qs := s.funnelQuery(src, d, true, extra...)
+	q := "SELECT " + strings.Join(append([]string{"user", "t", "mask"}, sel...), ", ") + " FROM (" + qs.events + ") WHERE mask != 0 AND user IN (SELECT user FROM (" + qs.perUser +
 		") WHERE inr AND (wide OR long OR level >= " + strconv.Itoa(from) + ")) ORDER BY user, t"
 	var se stepEvents
+	vals := make([][]uint32, len(c.Props)) // by prop, event index: value id
 	err := s.c.rows(ctx, q, func(f []string) error {
-		if len(f) != 3 {
+		if len(f) != 3+len(c.Props) {
 			return fmt.Errorf("unexpected row %q", f)
+		}
+		for j := range c.Props {
+			id, err := strconv.ParseUint(f[3+j], 10, 32)
+			if err != nil {
+				return fmt.Errorf("unexpected row %q", f)
+			}
+			vals[j] = append(vals[j], uint32(id))
 		}
 		return se.add(f[0], f[1], f[2], "")
 	})
 	if err != nil {
-		return nil, 0, 0, err
+		return nil, err
 	}
 	ev, ld := se.events(d)
 	scan, err := funnel.NewUserScan(ld, ev)
 	if err != nil {
-		return nil, 0, 0, err
+		return nil, err
 	}
 	window := d.Window.Milliseconds()
 	if window == 0 {
 		window = funnel.DefaultWindow.Milliseconds()
 	}
 	var out []span
-	var entered, converted int64
+	ambiguous := 0
 	for {
 		u, ok := scan.Next()
 		if !ok {
@@ -121,17 +172,39 @@ func (s *Store) spans(ctx context.Context, src source, d *funnel.Definition, fro
 		}
 		uid, err := strconv.ParseUint(se.users[u.User], 10, 32)
 		if err != nil {
-			return nil, 0, 0, fmt.Errorf("unexpected user %q", se.users[u.User])
+			return nil, fmt.Errorf("unexpected user %q", se.users[u.User])
 		}
 		sp := span{user: uint32(uid), lo: ev.Time[u.Chain[from-1]], hi: satAdd(ev.Time[u.Chain[0]], window)}
-		entered++
+		c.Entered++
+		var conv int64
 		if u.Level >= to {
-			converted++
+			c.Converted++
+			conv = 1
 			sp.conv, sp.hi = true, ev.Time[u.Chain[to-1]]
 		}
 		out = append(out, sp)
+		first := u.Chain[0]
+		for j := range c.Props {
+			v := vals[j][first]
+			// Another step-1 event in the same millisecond with another
+			// value: which one the chain starts at is the order of the
+			// file, which the server does not keep.
+			for i := ev.UserStart[u.User]; i < ev.UserStart[u.User+1]; i++ {
+				if i != first && ev.Time[i] == ev.Time[first] && slices.Contains(ld.Steps[0].Events, ev.Names[ev.Name[i]]) && vals[j][i] != v {
+					ambiguous++
+					break
+				}
+			}
+			if v != 0 && int(v) < len(c.Val[j]) {
+				c.Val[j][v]++
+				c.ValConv[j][v] += conv
+			}
+		}
 	}
-	return out, entered, converted, nil
+	if ambiguous > 0 {
+		return nil, &UnsupportedError{"--props", fmt.Sprintf("%d users start their counted chain at one of several step-1 events in one millisecond with different values, and which one is first is the file's order, which the server does not keep", ambiguous)}
+	}
+	return out, nil
 }
 
 // countSpans loads the spans into a table of their own on the server

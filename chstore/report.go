@@ -490,8 +490,9 @@ func rangeMs(d *funnel.Definition) (lo, hi int64) {
 // such a time from the user's base (rt, set at import: w is 0), which
 // windowFunnel reads as they are stored. Else (the users with a w event,
 // or every user of an existing table) each user's step events are gathered
-// and re-based on the user's first step event.
-func (s *Store) funnelQuery(src source, d *funnel.Definition, fast bool) queries {
+// and re-based on the user's first step event. extra are more columns of
+// each event (in events).
+func (s *Store) funnelQuery(src source, d *funnel.Definition, fast bool, extra ...string) queries {
 	window := d.Window
 	if window == 0 {
 		window = funnel.DefaultWindow
@@ -615,6 +616,7 @@ func (s *Store) funnelQuery(src source, d *funnel.Definition, fast bool) queries
 		}
 		inner = append(inner, "level > 0 AND "+amb+" AS ambiguous")
 	}
+	cols = append(cols, extra...)
 	events := "SELECT " + strings.Join(cols, ", ") + ", " + strings.Join(mask, " + ") + " AS mask FROM (" + considered + ")"
 	var qs queries
 	if fast {
