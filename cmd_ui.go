@@ -24,8 +24,9 @@ func (a *app) uiCmd() *cobra.Command {
 funnels, look at drop-off, drivers and trends (? lists every key).
 
 With --db clickhouse://HOST:PORT/DATABASE every funnel is computed on the
-server, as report computes it there; the views that read every event
-(drop-off panel, drivers, trend, compare) need the embedded store and say so.`,
+server, as report computes it there, and so are the drivers; the views that
+read every event (drop-off panel, trend, compare) need the embedded store
+and say so.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !isTerminal(os.Stdout) || !isTerminal(os.Stdin) {
@@ -79,12 +80,13 @@ func (chBackend) Load(context.Context, string) (*funnel.Events, error) {
 func (a *app) chDashboard(ctx context.Context, ch *chstore.Store, dataset, preset string) error {
 	_, noColor := os.LookupEnv("NO_COLOR")
 	return ui.Run(ctx, ui.Options{
-		Backend: chBackend{ch},
-		Dataset: dataset,
-		Preset:  preset,
-		Presets: uiPresets(),
-		Remote:  ch.Compute,
-		NoColor: noColor,
+		Backend:       chBackend{ch},
+		Dataset:       dataset,
+		Preset:        preset,
+		Presets:       uiPresets(),
+		Remote:        ch.Compute,
+		RemoteDrivers: ch.Drivers,
+		NoColor:       noColor,
 	})
 }
 

@@ -56,6 +56,9 @@ type Comparison struct {
 // RemoteFunc computes a funnel on a dataset where its events live.
 type RemoteFunc func(ctx context.Context, dataset string, def *funnel.Definition) (*funnel.Result, error)
 
+// RemoteDriversFunc computes a funnel's drivers where its events live.
+type RemoteDriversFunc func(ctx context.Context, dataset string, def *funnel.Definition, opt funnel.DriverOptions) (*funnel.DriverResult, error)
+
 // ComputeFunc computes a funnel; funnel.Compute by default.
 type ComputeFunc func(def *funnel.Definition, ev *funnel.Events) (*funnel.Result, error)
 
@@ -77,10 +80,15 @@ type Options struct {
 	Compute ComputeFunc
 	// Remote, when set, computes each funnel where the events live (a
 	// ClickHouse server) instead of loading them: Backend.Load is never
-	// called, and the views that read events (drop-off, drivers, trend,
-	// the sparkline, compare) say they need the embedded store.
-	Remote  RemoteFunc
-	NoColor bool
+	// called, and the views that read events (drop-off, trend, the
+	// sparkline, compare; drivers unless RemoteDrivers) say they need the
+	// embedded store.
+	Remote RemoteFunc
+	// RemoteDrivers computes the drivers view where the events live; with
+	// Remote set and no RemoteDrivers, the view says it needs the
+	// embedded store.
+	RemoteDrivers RemoteDriversFunc
+	NoColor       bool
 }
 
 // Setting keys. The last funnel is per dataset so switching datasets back

@@ -335,7 +335,7 @@ func bindingTable(km *KeyMap) []binding {
 				switch {
 				case needDataset(m) != "":
 					return needDataset(m)
-				case needLocal("drivers")(m) != "":
+				case m.opts.RemoteDrivers == nil && needLocal("drivers")(m) != "":
 					return needLocal("drivers")(m)
 				case len(m.def.Steps) < funnel.MinSteps:
 					return fmt.Sprintf("drivers compare reaching the last step: the funnel needs at least %d steps", funnel.MinSteps)

@@ -56,7 +56,7 @@ type driversMsg struct {
 }
 
 // driversCmd computes the drivers of def on the dataset.
-func driversCmd(ctx context.Context, be Backend, dataset string, def funnel.Definition) tea.Cmd {
+func driversCmd(ctx context.Context, be Backend, remote RemoteDriversFunc, dataset string, def funnel.Definition) tea.Cmd {
 	return func() (msg tea.Msg) {
 		defer func() {
 			if r := recover(); r != nil {
@@ -67,11 +67,18 @@ func driversCmd(ctx context.Context, be Backend, dataset string, def funnel.Defi
 		for _, s := range def.Steps {
 			steps = append(steps, s.StepName())
 		}
-		ev, err := be.Load(ctx, dataset)
-		if err != nil {
-			return driversMsg{err: err}
+		opt := funnel.DriverOptions{MinUsers: 30}
+		var res *funnel.DriverResult
+		var err error
+		if remote != nil {
+			res, err = remote(ctx, dataset, &def, opt)
+		} else {
+			var ev *funnel.Events
+			if ev, err = be.Load(ctx, dataset); err != nil {
+				return driversMsg{err: err}
+			}
+			res, err = computeDrivers(&def, ev, opt)
 		}
-		res, err := computeDrivers(&def, ev, funnel.DriverOptions{MinUsers: 30})
 		switch {
 		case errors.Is(err, funnel.ErrNoContrast):
 			err = fmt.Errorf("no contrast: %d of the %d users who entered converted, so nothing can go with converting more or less", res.Converted, res.Entered)
@@ -89,7 +96,7 @@ func (m *Model) openDrivers() tea.Cmd {
 	v := driversView{common: m.common(), loading: true}
 	m.drv = &v
 	m.layout()
-	return tea.Batch(m.tick(), driversCmd(m.ctx, m.be, m.dataset, m.def.Clone()))
+	return tea.Batch(m.tick(), driversCmd(m.ctx, m.be, m.opts.RemoteDrivers, m.dataset, m.def.Clone()))
 }
 
 func (m *Model) onDrivers(msg driversMsg) {

@@ -78,3 +78,28 @@ func TestRemoteRefusal(t *testing.T) {
 		t.Errorf("the refusal is not on screen:\n%s", v)
 	}
 }
+
+// With a remote drivers function the drivers view computes there.
+func TestRemoteDrivers(t *testing.T) {
+	var calls, dcalls int
+	be := newFakeBackend()
+	events := be.data
+	o := remoteOptions(be, &calls, nil)
+	o.RemoteDrivers = func(_ context.Context, ds string, def *funnel.Definition, opt funnel.DriverOptions) (*funnel.DriverResult, error) {
+		dcalls++
+		return funnel.Drivers(def, events[ds], opt)
+	}
+	m := New(context.Background(), o)
+	m.noSpin = true
+	h := &harness{t: t, m: m}
+	h.send(resize(100, 30))
+	h.run(m.Init())
+	h.keys("v")
+	if dcalls != 1 || m.drv == nil || m.drv.err != nil || m.drv.res == nil {
+		t.Fatalf("drivers: %d calls, view %+v", dcalls, m.drv)
+	}
+	want, err := funnel.Drivers(&m.def, events[m.dataset], funnel.DriverOptions{MinUsers: 30})
+	if err != nil || !reflect.DeepEqual(m.drv.res, want) {
+		t.Errorf("drivers view %+v, want %+v (%v)", m.drv.res, want, err)
+	}
+}
