@@ -26,13 +26,9 @@ func (s *Store) Drivers(ctx context.Context, name string, d *funnel.Definition, 
 	if s.table != nil {
 		return nil, &UnsupportedError{"drivers on an existing table (--ch-table)", "they count event names by id, which only microfunnel's own tables have"}
 	}
-	n := len(d.Steps)
-	from, to := 1, n
-	if opt.Step != 0 {
-		if opt.Step < 1 || opt.Step >= n {
-			return nil, fmt.Errorf("step %d: want 1 to %d (a step with a next step) for this %d-step funnel", opt.Step, n-1, n)
-		}
-		from, to = opt.Step, opt.Step+1
+	from, to, err := opt.Range(len(d.Steps))
+	if err != nil {
+		return nil, err
 	}
 	dd := *d
 	dd.By, dd.Attribution, dd.TopN, dd.Micro = "", "", 0, nil

@@ -27,6 +27,18 @@ type DriverOptions struct {
 	MinUsers int64
 }
 
+// Range is the steps opt compares for an n-step funnel: the users who
+// reached from (1-based), converted when they reached to.
+func (opt DriverOptions) Range(n int) (from, to int, err error) {
+	if opt.Step == 0 {
+		return 1, n, nil
+	}
+	if opt.Step < 1 || opt.Step >= n {
+		return 0, 0, fmt.Errorf("step %d: want 1 to %d (a step with a next step) for this %d-step funnel", opt.Step, n-1, n)
+	}
+	return opt.Step, opt.Step + 1, nil
+}
+
 // Driver is one event name, or one value of a property, and how it goes with
 // converting.
 type Driver struct {
@@ -98,13 +110,9 @@ func Drivers(d *Definition, ev *Events, opt DriverOptions) (*DriverResult, error
 	if d.Segment != nil {
 		return nil, errors.New("drivers do not take a segment: add its filter to the steps instead")
 	}
-	n := len(d.Steps)
-	from, to := 1, n
-	if opt.Step != 0 {
-		if opt.Step < 1 || opt.Step >= n {
-			return nil, fmt.Errorf("step %d: want 1 to %d (a step with a next step) for this %d-step funnel", opt.Step, n-1, n)
-		}
-		from, to = opt.Step, opt.Step+1
+	from, to, err := opt.Range(len(d.Steps))
+	if err != nil {
+		return nil, err
 	}
 	dd := *d
 	dd.Count, dd.By, dd.Micro = Users, "", nil
