@@ -37,6 +37,7 @@ func TestDBURLs(t *testing.T) {
 		{[]string{"--db", "clickhouse://127.0.0.1:1/x", "datasets"}, false, "refused the connection"},
 		{[]string{"--db", "clickhouse://127.0.0.1:1/x", "drop", "store"}, false, "refused the connection"},
 		{[]string{"--db", "clickhouse://127.0.0.1:1/x", "funnels"}, false, "refused the connection"},
+		{[]string{"--db", "clickhouse://127.0.0.1:1/x", "bench"}, true, "bash bench/clickhouse.sh measures ClickHouse"},
 		{[]string{"--db", "clickhouse://127.0.0.1:1/x", "sample"}, false, "refused the connection"},
 	} {
 		t0 := time.Now()

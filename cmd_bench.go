@@ -45,6 +45,12 @@ and print a Markdown table. See docs/BENCHMARKS.md.`,
 			if events < 1000 {
 				return usagef("--events: want at least 1000")
 			}
+			if _, ok, err := a.clickhouseURL(); err != nil || ok {
+				if err == nil {
+					err = notOnClickHouse(a.cmdPath, "it measures the embedded store on data it generates; bash bench/clickhouse.sh measures ClickHouse")
+				}
+				return err
+			}
 			if dir == "" {
 				d, err := os.MkdirTemp("", "microfunnel-bench-")
 				if err != nil {

@@ -130,7 +130,11 @@ studies, subscribing to a newsletter...), with drop-off bars by segment.
 
 With no command it opens the dashboard on the online-store sample (generating
 the three sample datasets on first run); when stdout is not a terminal it
-prints the store's funnel report instead.`,
+prints the store's funnel report instead.
+
+--db clickhouse://[USER[:PASSWORD]@]HOST:PORT/DATABASE runs the commands on
+events in a ClickHouse server, the funnels computed there; every command but
+compare and bench works there (see the README, "Events in ClickHouse").`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,
