@@ -250,3 +250,19 @@ func chFunnel(cmd *cobra.Command, ch *chstore.Store, ff *funnelFlags, dataset st
 	}
 	return def, dataset, nil
 }
+
+// chFunnels computes a preset's funnel and micro conversions on ClickHouse
+// (compare).
+func chFunnels(ch *chstore.Store) sample.Funnels {
+	return func(ctx context.Context, dataset string, def *funnel.Definition) (*funnel.Result, []funnel.MicroResult, error) {
+		res, err := ch.Compute(ctx, dataset, def)
+		if err != nil {
+			return nil, nil, err
+		}
+		micro, err := ch.Micro(ctx, dataset, def)
+		if err != nil {
+			return nil, nil, err
+		}
+		return res, micro, nil
+	}
+}

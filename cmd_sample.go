@@ -174,17 +174,18 @@ dataset, with their micro conversions: the share of users who did each, the
 macro conversion with and without it, and the odds ratio with its 95%
 interval and Benjamini-Hochberg q-value (the same 2x2 table as drivers).
 With --dataset NAME, every business preset whose events that dataset has
-is computed on it instead.`,
+is computed on it instead. With --db clickhouse://... the presets and their
+micro conversions are computed on the server.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := checkFormat(format, "table", "json"); err != nil {
 				return err
 			}
-			st, err := a.open()
+			f, err := a.compareFunnels(cmd.Context())
 			if err != nil {
 				return err
 			}
-			cs, err := sample.CompareOn(cmd.Context(), st.Load, dataset)
+			cs, err := sample.CompareWith(cmd.Context(), f, dataset)
 			if err != nil {
 				return err
 			}
@@ -237,4 +238,21 @@ func uiPresets() []ui.Preset {
 		out = append(out, ui.Preset{Name: p.Name, Business: string(p.Business), Dataset: sample.DefaultDataset(p.Business), Definition: p.Definition})
 	}
 	return out
+}
+
+// compareFunnels is how compare computes the presets: on the server with
+// --db clickhouse://, else on the embedded store's events.
+func (a *app) compareFunnels(ctx context.Context) (sample.Funnels, error) {
+	ch, err := a.clickhouse(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if ch != nil {
+		return chFunnels(ch), nil
+	}
+	st, err := a.open()
+	if err != nil {
+		return nil, err
+	}
+	return sample.Loaded(st.Load), nil
 }

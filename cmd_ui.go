@@ -24,8 +24,8 @@ func (a *app) uiCmd() *cobra.Command {
 funnels, look at drop-off, drivers and trends (? lists every key).
 
 With --db clickhouse://HOST:PORT/DATABASE every funnel is computed on the
-server, as report computes it there, and so are the drivers; the views that
-read every event (drop-off panel, trend, compare) need the embedded store
+server, as report computes it there, and so are drivers and compare; the
+views that read every event (drop-off panel, trend) need the embedded store
 and say so.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -86,7 +86,11 @@ func (a *app) chDashboard(ctx context.Context, ch *chstore.Store, dataset, prese
 		Presets:       uiPresets(),
 		Remote:        ch.Compute,
 		RemoteDrivers: ch.Drivers,
-		NoColor:       noColor,
+		Compare: func(ctx context.Context) ([]ui.Comparison, error) {
+			cs, err := sample.CompareWith(ctx, chFunnels(ch), "")
+			return toUIComparisons(cs), err
+		},
+		NoColor: noColor,
 	})
 }
 

@@ -82,11 +82,7 @@ func (a *app) open() (*store.Store, error) {
 	}
 	if _, ok, err := a.clickhouseURL(); err != nil || ok {
 		if err == nil {
-			why, ok := needsEvents[a.cmdPath]
-			if !ok {
-				why = "it reads or writes the embedded store only"
-			}
-			err = notOnClickHouse(a.cmdPath, why)
+			err = notOnClickHouse(a.cmdPath, "it reads or writes the embedded store only")
 		}
 		return nil, err
 	}
@@ -100,11 +96,6 @@ func (a *app) open() (*store.Store, error) {
 	}
 	a.st = st
 	return st, nil
-}
-
-// needsEvents says why a command cannot run on ClickHouse.
-var needsEvents = map[string]string{
-	"microfunnel compare": "its micro conversions are read on each user's counted chain, which only the embedded engine finds; run report --preset NAME on ClickHouse for the funnels",
 }
 
 func (a *app) close() {
@@ -134,7 +125,7 @@ prints the store's funnel report instead.
 
 --db clickhouse://[USER[:PASSWORD]@]HOST:PORT/DATABASE runs the commands on
 events in a ClickHouse server, the funnels computed there; every command but
-compare and bench works there (see the README, "Events in ClickHouse").`,
+bench works there (see the README, "Events in ClickHouse").`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Args:          cobra.NoArgs,

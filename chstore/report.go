@@ -102,6 +102,9 @@ func allFilters(d *funnel.Definition) [][]funnel.Filter {
 	for _, s := range d.Steps {
 		out = append(out, s.Where)
 	}
+	for _, s := range d.Micro {
+		out = append(out, s.Where)
+	}
 	return out
 }
 

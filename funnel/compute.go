@@ -454,6 +454,17 @@ func Micro(d *Definition, ev *Events) ([]MicroResult, error) {
 			didMacro[j] += w.microDidMacro[j]
 		}
 	}
+	return MicroFromCounts(d, users, macro, did, didMacro), nil
+}
+
+// MicroFromCounts is Micro's result from its counts (for a store that
+// counts elsewhere: chstore): of the users considered, macro reached the
+// last step; did[j] did micro j, didMacro[j] of them reached the last step.
+func MicroFromCounts(d *Definition, users, macro int64, did, didMacro []int64) []MicroResult {
+	out := make([]MicroResult, len(d.Micro))
+	for j, s := range d.Micro {
+		out[j].Name = s.StepName()
+	}
 	for j := range out {
 		r := &out[j]
 		r.Users = did[j]
@@ -466,5 +477,5 @@ func Micro(d *Definition, ev *Events) ([]MicroResult, error) {
 		r.PValue, _ = TwoProportion(didMacro[j], did[j], macro-didMacro[j], users-did[j])
 	}
 	microDrivers(out, did, didMacro, users, macro)
-	return out, nil
+	return out
 }

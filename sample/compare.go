@@ -24,11 +24,42 @@ type Comparison struct {
 	Err error
 }
 
+// Funnels computes a preset's funnel and its micro conversions on a
+// dataset. Events the dataset lacks are a *funnel.UnknownNameError (as
+// funnel.CheckNames gives it).
+type Funnels func(ctx context.Context, dataset string, def *funnel.Definition) (*funnel.Result, []funnel.MicroResult, error)
+
+// Loaded is Funnels over events in memory: load returns a dataset's events
+// (the store's Load).
+func Loaded(load func(ctx context.Context, dataset string) (*funnel.Events, error)) Funnels {
+	return func(ctx context.Context, dataset string, def *funnel.Definition) (*funnel.Result, []funnel.MicroResult, error) {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, err
+		}
+		ev, err := load(ctx, dataset)
+		if err != nil {
+			return nil, nil, err
+		}
+		if err := funnel.CheckNames(def, ev); err != nil {
+			return nil, nil, fmt.Errorf("dataset %s: %w", dataset, err)
+		}
+		res, err := funnel.Compute(def, ev)
+		if err != nil {
+			return nil, nil, fmt.Errorf("dataset %s: %w", dataset, err)
+		}
+		micro, err := funnel.Micro(def, ev)
+		if err != nil {
+			return nil, nil, fmt.Errorf("dataset %s: %w", dataset, err)
+		}
+		return res, micro, nil
+	}
+}
+
 // Compare computes each business type's macro preset, with its micro
 // conversions, on that business's sample dataset. load returns a dataset's
 // events (the store's Load).
 func Compare(ctx context.Context, load func(ctx context.Context, dataset string) (*funnel.Events, error)) ([]Comparison, error) {
-	return CompareOn(ctx, load, "")
+	return CompareWith(ctx, Loaded(load), "")
 }
 
 // CompareOn is Compare on one dataset (every business's on its own sample
@@ -36,42 +67,42 @@ func Compare(ctx context.Context, load func(ctx context.Context, dataset string)
 // conversions, whose events the dataset has. A business whose events it
 // lacks is left out; when none match, the error names what each needs.
 func CompareOn(ctx context.Context, load func(ctx context.Context, dataset string) (*funnel.Events, error), dataset string) ([]Comparison, error) {
-	if dataset != "" {
-		return compareOwn(ctx, load, dataset)
-	}
+	return CompareWith(ctx, Loaded(load), dataset)
+}
+
+// CompareWith is CompareOn computing through f (for a store that computes
+// where its events live: ClickHouse).
+func CompareWith(ctx context.Context, f Funnels, dataset string) ([]Comparison, error) {
 	var out []Comparison
+	var missing []string
 	for _, b := range Businesses() {
 		p, err := MacroPreset(b)
 		if err != nil {
 			return nil, err
 		}
 		c := Comparison{Business: b, Dataset: DefaultDataset(b), Preset: p.Name}
-		c.Result, c.Micro, c.Err = computePreset(ctx, load, c.Dataset, p.Definition)
+		if dataset != "" {
+			c.Dataset = dataset
+		}
+		def := p.Definition
+		c.Result, c.Micro, c.Err = f(ctx, c.Dataset, &def)
+		var un *funnel.UnknownNameError
+		if dataset != "" && errors.As(c.Err, &un) {
+			if un.Kind != "event" {
+				return nil, fmt.Errorf("preset %s: %w", p.Name, c.Err)
+			}
+			missing = append(missing, fmt.Sprintf("%s needs %s", p.Name, strings.Join(un.Names, ", ")))
+			continue
+		}
 		if c.Result != nil {
 			c.BiggestDrop = BiggestDrop(c.Result)
 		}
 		out = append(out, c)
 	}
+	if dataset != "" && len(out) == 0 {
+		return nil, fmt.Errorf("dataset %s matches no business preset's events (%s)", dataset, strings.Join(missing, "; "))
+	}
 	return out, nil
-}
-
-func computePreset(ctx context.Context, load func(context.Context, string) (*funnel.Events, error), dataset string, def funnel.Definition) (*funnel.Result, []funnel.MicroResult, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, nil, err
-	}
-	ev, err := load(ctx, dataset)
-	if err != nil {
-		return nil, nil, err
-	}
-	res, err := funnel.Compute(&def, ev)
-	if err != nil {
-		return nil, nil, fmt.Errorf("dataset %s: %w", dataset, err)
-	}
-	micro, err := funnel.Micro(&def, ev)
-	if err != nil {
-		return nil, nil, fmt.Errorf("dataset %s: %w", dataset, err)
-	}
-	return res, micro, nil
 }
 
 // BiggestDrop is the 1-based step (from 2) with the largest drop-off share
@@ -84,38 +115,4 @@ func BiggestDrop(r *funnel.Result) int {
 		}
 	}
 	return best
-}
-
-func compareOwn(ctx context.Context, load func(ctx context.Context, dataset string) (*funnel.Events, error), dataset string) ([]Comparison, error) {
-	ev, err := load(ctx, dataset)
-	if err != nil {
-		return nil, err
-	}
-	var out []Comparison
-	var missing []string
-	for _, b := range Businesses() {
-		p, err := MacroPreset(b)
-		if err != nil {
-			return nil, err
-		}
-		def := p.Definition
-		if err := funnel.CheckNames(&def, ev); err != nil {
-			var un *funnel.UnknownNameError
-			if errors.As(err, &un) && un.Kind == "event" {
-				missing = append(missing, fmt.Sprintf("%s needs %s", p.Name, strings.Join(un.Names, ", ")))
-				continue
-			}
-			return nil, fmt.Errorf("dataset %s: preset %s: %w", dataset, p.Name, err)
-		}
-		c := Comparison{Business: b, Dataset: dataset, Preset: p.Name}
-		c.Result, c.Micro, c.Err = computePreset(ctx, func(context.Context, string) (*funnel.Events, error) { return ev, nil }, dataset, def)
-		if c.Result != nil {
-			c.BiggestDrop = BiggestDrop(c.Result)
-		}
-		out = append(out, c)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("dataset %s matches no business preset's events (%s)", dataset, strings.Join(missing, "; "))
-	}
-	return out, nil
 }

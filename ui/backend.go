@@ -81,8 +81,8 @@ type Options struct {
 	// Remote, when set, computes each funnel where the events live (a
 	// ClickHouse server) instead of loading them: Backend.Load is never
 	// called, and the views that read events (drop-off, trend, the
-	// sparkline, compare; drivers unless RemoteDrivers) say they need the
-	// embedded store.
+	// sparkline; drivers unless RemoteDrivers, compare unless Compare) say
+	// they need the embedded store.
 	Remote RemoteFunc
 	// RemoteDrivers computes the drivers view where the events live; with
 	// Remote set and no RemoteDrivers, the view says it needs the

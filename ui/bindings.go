@@ -329,7 +329,12 @@ func bindingTable(km *KeyMap) []binding {
 		{key: kb([]string{"p"}, "p", "preset"), group: grpViews, scope: inPanes, foot: footerRank{funnel: 7},
 			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { m.openPresetPicker(); return nil }},
 		{key: kb([]string{"C"}, "C", "compare"), group: grpViews, scope: inPanes, foot: footerRank{funnel: 6},
-			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.openCompare() }, disabled: needLocal("compare")},
+			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.openCompare() }, disabled: func(m *Model) string {
+				if m.opts.Compare != nil {
+					return "" // computed where the events live
+				}
+				return needLocal("compare")(m)
+			}},
 		{key: kb([]string{"v"}, "v", "drivers"), group: grpViews, scope: inPanes, foot: footerRank{funnel: 12},
 			run: func(m *Model, _ tea.KeyMsg) tea.Cmd { return m.openDrivers() }, disabled: func(m *Model) string {
 				switch {
