@@ -38,23 +38,13 @@ func (s *Store) Drivers(ctx context.Context, name string, d *funnel.Definition, 
 		return nil, err
 	}
 	o := src.own
-	var unknown []string
-	for _, k := range opt.Props {
-		if _, ok := o.keys[k]; !ok {
-			unknown = append(unknown, k)
-		}
+	keys := make([]string, 0, len(o.keys))
+	for k := range o.keys {
+		keys = append(keys, k)
 	}
-	if len(unknown) > 0 {
-		keys := make([]string, 0, len(o.keys))
-		for k := range o.keys {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		sugg := map[string][]string{}
-		for _, k := range unknown {
-			sugg[k] = funnel.Suggest(k, keys, 3)
-		}
-		return nil, &funnel.UnknownNameError{Kind: "property", Names: unknown, Suggestions: sugg}
+	sort.Strings(keys)
+	if err := funnel.CheckKeys(opt.Props, keys); err != nil {
+		return nil, err
 	}
 	c := funnel.DriverCounts{From: from, To: to, Props: opt.Props}
 	for _, k := range opt.Props {

@@ -42,7 +42,7 @@ func (s *Store) Micro(ctx context.Context, name string, d *funnel.Definition) ([
 	per := "SELECT user, level, wide, long, inr, " + strings.Join(bits, ", ") + " FROM (" + qs.perUser + ") ANY INNER JOIN (SELECT user, " +
 		strings.Join(maxes, ", ") + " FROM (" + qs.events + ") GROUP BY user) USING user"
 	var users, macro int64
-	add := func(f []string, isMacro bool, c int64) error {
+	add := func(f []string, isMacro bool, c int64) {
 		users += c
 		if isMacro {
 			macro += c
@@ -55,7 +55,6 @@ func (s *Store) Micro(ctx context.Context, name string, d *funnel.Definition) ([
 				}
 			}
 		}
-		return nil
 	}
 	q := "SELECT " + strings.Join(bits, ", ") + ", level = " + strconv.Itoa(n) + " AS macro, count() FROM (" + per +
 		") WHERE inr AND NOT wide AND NOT long GROUP BY " + strings.Join(bits, ", ") + ", macro"
@@ -64,7 +63,8 @@ func (s *Store) Micro(ctx context.Context, name string, d *funnel.Definition) ([
 		if err != nil || len(f) != k+2 {
 			return fmt.Errorf("unexpected row %q", f)
 		}
-		return add(f[:k], f[k] == "1", c)
+		add(f[:k], f[k] == "1", c)
+		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("dataset %s: micro conversions: %w", name, err)
@@ -100,9 +100,7 @@ func (s *Store) Micro(ctx context.Context, name string, d *funnel.Definition) ([
 			reached[se.users[u.User]] = u.Level == n
 		}
 		for user, f := range others {
-			if err := add(f, reached[user], 1); err != nil {
-				return nil, err
-			}
+			add(f, reached[user], 1)
 		}
 	}
 	return funnel.MicroFromCounts(d, users, macro, did, didMacro), nil

@@ -17,15 +17,12 @@ const usersBatch = 4096
 // server picks the users by windowFunnel's level and sends their step
 // events only (time and the steps each matches); the embedded engine finds
 // each one's chain on them, so levels and times are the embedded store's.
-// A funnel Compute refuses is refused here too.
+// A setting Compute refuses is refused here too (prepare).
 func (s *Store) EachUser(ctx context.Context, name string, d *funnel.Definition, lo, hi int, fn func(id string, last int64, level int) error) error {
 	// A breakdown changes nobody's level (a saved funnel may have one).
 	dd := *d
 	dd.By, dd.Attribution, dd.TopN = "", "", 0
 	d = &dd
-	if _, err := s.Compute(ctx, name, d); err != nil {
-		return err
-	}
 	src, err := s.prepare(ctx, name, d)
 	if err != nil {
 		return err

@@ -120,14 +120,8 @@ func Drivers(d *Definition, ev *Events, opt DriverOptions) (*DriverResult, error
 	if err != nil {
 		return nil, err
 	}
-	var unknown []string
-	for _, k := range opt.Props {
-		if !ev.HasKey(k) {
-			unknown = append(unknown, k)
-		}
-	}
-	if len(unknown) > 0 {
-		return nil, &UnknownNameError{Kind: "property", Names: unknown, Suggestions: suggestAll(unknown, ev.KeyNames())}
+	if err := CheckKeys(opt.Props, ev.KeyNames()); err != nil {
+		return nil, err
 	}
 	spec := &drvSpec{from: from, to: to, skip: make([]bool, len(ev.Names))}
 	for i := range spec.skip {
@@ -270,6 +264,21 @@ func microDrivers(out []MicroResult, did, didMacro []int64, users, macro int64) 
 	for j := range out {
 		out[j].OddsRatio, out[j].OddsRatioCI, out[j].Q, out[j].Significant = ds[j].OddsRatio, ds[j].CI, ds[j].Q, ds[j].Significant
 	}
+}
+
+// CheckKeys is an *UnknownNameError naming the keys that known (sorted)
+// lacks, with the closest of known for each; nil when it has them all.
+func CheckKeys(keys, known []string) error {
+	var unknown []string
+	for _, k := range keys {
+		if i := sort.SearchStrings(known, k); i == len(known) || known[i] != k {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	return &UnknownNameError{Kind: "property", Names: unknown, Suggestions: suggestAll(unknown, known)}
 }
 
 func suggestAll(names, known []string) map[string][]string {
